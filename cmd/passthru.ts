@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// The passthru command: serve | controller | validate. Wires the parts and owns shutdown order.
+import { pino, type Logger } from 'pino';
+import { parseDuration } from '../src/api/duration.ts';
+import { parseFlags, parseHostPort, parseList, SERVE_FLAGS, usage, UsageError } from '../src/cli/flags.ts';
+import { translate } from '../src/controller/translate.ts';
+import { DataPlane } from '../src/dataplane.ts';
+import { FileSource, type FileSnapshot } from '../src/file/source.ts';
+import { runValidate } from '../src/file/validate-command.ts';
+import { createMetrics } from '../src/metrics/registry.ts';
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'validate':
+      if (rest.length === 0) throw new UsageError('passthru validate: give at least one file or folder');
+      return runValidate(rest, process.stdout);
+    case 'controller':
+      process.stderr.write('passthru controller: Kubernetes mode is not in this build yet; use passthru serve --config PATH\n');
+      return 2;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(usage());
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`passthru: unknown command "${command}"`);
+  }
+}
+
+async function serve(argv: string[]): Promise<number> {
+  const { values: flags, positionals } = parseFlags('serve', SERVE_FLAGS, argv, process.env);
+  if (positionals.length > 0) throw new UsageError(`passthru serve: unexpected argument "${positionals[0]}"`);
+  if (!flags.config) throw new UsageError('passthru serve: --config PATH is required (or PASSTHRU_CONFIG)');
+  const drainTimeoutMs = parseDuration(flags['drain-timeout']);
+  if (drainTimeoutMs === undefined) throw new UsageError(`--drain-timeout: expected a duration like "30s", got "${flags['drain-timeout']}"`);
+  const listen = parseHostPort(flags.listen, 'listen');
+  const admin = parseHostPort(flags.admin, 'admin');
+
+  const logger = pino({ level: flags['log-level'], base: { app: 'passthru' } });
+  const metrics = createMetrics();
+  const plane = await DataPlane.start({
+    listen,
+    admin,
+    trustedProxies: parseList(flags['trusted-proxies']),
+    drainTimeoutMs,
+    accessLog: flags['access-log'],
+    viaName: flags['via-name'],
+    logger,
+    metrics,
+  });
+
+  const apply = (snapshot: FileSnapshot): void => plane.apply(translate({ targets: snapshot.targets, secrets: snapshot.secrets }));
+  const source = new FileSource({
+    path: flags.config,
+    logger: logger.child({ part: 'config' }),
+    onChange: apply,
+    onRejected: () => metrics.configReloads.labels('failure').inc(),
+  });
+  apply(await source.start());
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await source.close();
+  await plane.shutdown();
+  return 0;
+}
+
+function fatal(err: unknown, logger?: Logger): number {
+  if (err instanceof UsageError) {
+    process.stderr.write(`${err.message}\n\n${usage()}`);
+    return 2;
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (logger) logger.fatal({ code: e.code, err: e.message }, 'passthru cannot start');
+  process.stderr.write(`passthru: ${e.message}\n`);
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => process.exit(fatal(err)),
+);

@@ -1,0 +1,43 @@
+// The admin listener: health, readiness and metrics (the status page and API come later).
+// It is a separate port from traffic so it can stay on loopback or a cluster-internal address.
+import http from 'node:http';
+import type { Registry } from 'prom-client';
+
+export interface AdminDeps {
+  registry: Registry;
+  /** True once the first configuration is loaded (and, in Kubernetes, caches synced). */
+  isReady: () => boolean;
+  isDraining: () => boolean;
+}
+
+export function createAdminServer(deps: AdminDeps): http.Server {
+  return http.createServer({ headersTimeout: 10_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'method not allowed\n', { allow: 'GET, HEAD' });
+    switch (path) {
+      case '/healthz':
+        return text(res, 200, 'ok\n');
+      case '/readyz':
+        if (deps.isDraining()) return text(res, 503, 'draining\n');
+        return deps.isReady() ? text(res, 200, 'ready\n') : text(res, 503, 'no configuration loaded yet\n');
+      case '/metrics':
+        deps.registry.metrics().then(
+          (body) => text(res, 200, body, { 'content-type': deps.registry.contentType }),
+          (err: Error) => text(res, 500, `metrics unavailable: ${err.message}\n`),
+        );
+        return;
+      default:
+        return text(res, 404, 'not found\n');
+    }
+  });
+}
+
+function text(res: http.ServerResponse, status: number, body: string, headers: http.OutgoingHttpHeaders = {}): void {
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(body);
+}

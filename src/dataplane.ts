@@ -1,0 +1,118 @@
+// The data plane both modes run: traffic listener, admin listener, the routing store and the
+// outbound pools. Sources (files, the API server) hand it translate() results.
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createAdminServer } from './admin/server.ts';
+import type { TranslateResult } from './controller/translate.ts';
+import type { Metrics } from './metrics/registry.ts';
+import { createHandler } from './proxy/handler.ts';
+import { createTrafficServer, drainServer } from './proxy/listener.ts';
+import { HttpProxyOutbound } from './proxy/outbound.ts';
+import { buildRuntimeTable, EMPTY_TABLE, type RuntimeTable } from './proxy/runtime.ts';
+import { TrustedProxies } from './proxy/trust.ts';
+import { UpstreamPools } from './proxy/upstreams.ts';
+import { Store } from './routing/store.ts';
+import type { HostPort } from './cli/flags.ts';
+
+export interface DataPlaneOptions {
+  listen: HostPort;
+  admin: HostPort;
+  trustedProxies: readonly string[];
+  drainTimeoutMs: number;
+  accessLog: boolean;
+  viaName: string;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export class DataPlane {
+  readonly store = new Store<RuntimeTable>(EMPTY_TABLE);
+  private readonly pools = new UpstreamPools();
+  private readonly outbound = new HttpProxyOutbound();
+  private readonly traffic: http.Server;
+  private readonly admin: http.Server;
+  private ready = false;
+  private draining = false;
+  private readonly log: Logger;
+  private readonly options: DataPlaneOptions;
+
+  private constructor(options: DataPlaneOptions) {
+    this.options = options;
+    this.log = options.logger.child({ part: 'dataplane' });
+    const handler = createHandler({
+      store: this.store,
+      outbound: this.outbound,
+      trusted: new TrustedProxies(options.trustedProxies),
+      metrics: options.metrics,
+      logger: options.logger.child({ part: 'proxy' }),
+      accessLog: options.accessLog ? options.logger.child({ log: 'access' }) : undefined,
+      proto: 'http',
+      viaName: options.viaName,
+      isDraining: () => this.draining,
+      onResponseDone: () => {
+        if (this.draining) this.traffic.closeIdleConnections();
+      },
+    });
+    this.traffic = createTrafficServer(handler, options.metrics, 'traffic');
+    this.admin = createAdminServer({
+      registry: options.metrics.registry,
+      isReady: () => this.ready,
+      isDraining: () => this.draining,
+    });
+  }
+
+  static async start(options: DataPlaneOptions): Promise<DataPlane> {
+    const plane = new DataPlane(options);
+    await listen(plane.admin, options.admin);
+    await listen(plane.traffic, options.listen);
+    plane.log.info({ traffic: plane.trafficAddress, admin: plane.adminAddress }, 'listening');
+    return plane;
+  }
+
+  get trafficAddress(): AddressInfo {
+    return this.traffic.address() as AddressInfo;
+  }
+
+  get adminAddress(): AddressInfo {
+    return this.admin.address() as AddressInfo;
+  }
+
+  /** Builds a new table from a translate() result and swaps it in whole. */
+  apply(result: TranslateResult): void {
+    this.store.swap(buildRuntimeTable(result.config, this.pools));
+    const rejected = result.statuses.filter((s) => !s.accepted);
+    const { metrics } = this.options;
+    metrics.targets.labels('accepted').set(result.statuses.length - rejected.length);
+    metrics.targets.labels('rejected').set(rejected.length);
+    metrics.configReloads.labels('success').inc();
+    metrics.configLastReloadSuccess.setToCurrentTime();
+    for (const s of rejected) this.log.warn({ target: s.id, reason: s.reason }, `target rejected: ${s.message}`);
+    this.log.info({ targets: result.config.targets.length, rejected: rejected.length }, 'configuration applied');
+    this.ready = true;
+  }
+
+  /** SIGTERM: readiness goes false, listeners stop accepting, requests in flight finish. */
+  async shutdown(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    this.log.info({ drainTimeoutMs: this.options.drainTimeoutMs }, 'draining');
+    await drainServer(this.traffic, this.options.drainTimeoutMs);
+    this.outbound.close();
+    this.pools.closeAll();
+    this.admin.closeAllConnections();
+    await new Promise<void>((resolve) => this.admin.close(() => resolve()));
+    this.log.info('stopped');
+  }
+}
+
+function listen(server: http.Server, at: HostPort): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(new Error(`cannot listen on ${at.host}:${at.port}: ${err.message}`));
+    server.once('error', onError);
+    server.listen(at.port, at.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}

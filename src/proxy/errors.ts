@@ -1,0 +1,37 @@
+// Every error a client can be shown: one table, stable codes, short bodies naming no internals.
+import type { ServerResponse } from 'node:http';
+
+export interface ProxyError {
+  status: number;
+  code: string;
+  body: string;
+}
+
+export const PROXY_ERRORS = {
+  noRoute: { status: 404, code: 'PASSTHRU_NO_ROUTE', body: 'Not Found: no application answers on this address.\n' },
+  noServer: { status: 503, code: 'PASSTHRU_NO_SERVER', body: 'Service Unavailable: no server can take the request.\n' },
+  upstreamFailed: { status: 502, code: 'PASSTHRU_UPSTREAM_FAILED', body: 'Bad Gateway: the server failed to answer.\n' },
+  upstreamTimeout: { status: 504, code: 'PASSTHRU_UPSTREAM_TIMEOUT', body: 'Gateway Timeout: the server took too long to answer.\n' },
+  notOriginForm: { status: 400, code: 'PASSTHRU_NOT_ORIGIN_FORM', body: 'Bad Request: this is a reverse proxy; send a path, not a URL.\n' },
+  connect: { status: 400, code: 'PASSTHRU_CONNECT_REFUSED', body: 'Bad Request: CONNECT is not supported by a reverse proxy.\n' },
+  duplicateHost: { status: 400, code: 'PASSTHRU_DUPLICATE_HOST', body: 'Bad Request: more than one Host header.\n' },
+  tooManyHeaders: { status: 431, code: 'PASSTHRU_TOO_MANY_HEADERS', body: 'Request Header Fields Too Large.\n' },
+} as const satisfies Record<string, ProxyError>;
+
+export type ProxyErrorName = keyof typeof PROXY_ERRORS;
+
+/** Answers with a proxy error unless a response is already under way, in which case the
+ * only honest thing left is to abort the connection. */
+export function sendError(res: ServerResponse, error: ProxyError, close = false): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(error.status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(error.body),
+    'x-passthru-error': error.code,
+    ...(close ? { connection: 'close' } : {}),
+  });
+  res.end(error.body);
+}

@@ -1,0 +1,24 @@
+// Holds the current routing table; a rebuild swaps the reference in one assignment, so a
+// request that has read `current()` keeps a consistent view for its whole life.
+export class Store<T> {
+  private table: T;
+  private readonly listeners = new Set<(table: T) => void>();
+
+  constructor(initial: T) {
+    this.table = initial;
+  }
+
+  current(): T {
+    return this.table;
+  }
+
+  swap(next: T): void {
+    this.table = next;
+    for (const listener of this.listeners) listener(next);
+  }
+
+  onSwap(listener: (table: T) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
