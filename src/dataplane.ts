@@ -7,7 +7,7 @@ import { createAdminServer } from './admin/server.ts';
 import type { TranslateResult } from './controller/translate.ts';
 import type { Metrics } from './metrics/registry.ts';
 import { createHandler } from './proxy/handler.ts';
-import { createTrafficServer, drainServer } from './proxy/listener.ts';
+import { createTrafficServer, DEFAULT_LIMITS, drainServer, type ListenerLimits } from './proxy/listener.ts';
 import { HttpProxyOutbound } from './proxy/outbound.ts';
 import { buildRuntimeTable, EMPTY_TABLE, type RuntimeTable } from './proxy/runtime.ts';
 import { TrustedProxies } from './proxy/trust.ts';
@@ -24,6 +24,8 @@ export interface DataPlaneOptions {
   viaName: string;
   logger: Logger;
   metrics: Metrics;
+  /** Listener limits; the defaults are QUALITY.md's figures, tests shorten them. */
+  limits?: Partial<ListenerLimits>;
 }
 
 export class DataPlane {
@@ -54,7 +56,7 @@ export class DataPlane {
         if (this.draining) this.traffic.closeIdleConnections();
       },
     });
-    this.traffic = createTrafficServer(handler, options.metrics, 'traffic');
+    this.traffic = createTrafficServer(handler, options.metrics, 'traffic', { ...DEFAULT_LIMITS, ...options.limits });
     this.admin = createAdminServer({
       registry: options.metrics.registry,
       isReady: () => this.ready,

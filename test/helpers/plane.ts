@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
 import type { ServerSpec } from '../../src/api/types.ts';
 import type { TargetStatus } from '../../src/controller/translate.ts';
-import { DataPlane } from '../../src/dataplane.ts';
+import { DataPlane, type DataPlaneOptions } from '../../src/dataplane.ts';
 import { createMetrics, type Metrics } from '../../src/metrics/registry.ts';
 import { serverIdentity, type TargetConfig } from '../../src/routing/model.ts';
 
@@ -23,6 +23,7 @@ export interface PlaneOptions {
   trustedProxies?: string[];
   accessLog?: boolean;
   drainTimeoutMs?: number;
+  limits?: DataPlaneOptions['limits'];
 }
 
 export async function startPlane(targets: TargetConfig[] = [], options: PlaneOptions = {}): Promise<TestPlane> {
@@ -39,6 +40,7 @@ export async function startPlane(targets: TargetConfig[] = [], options: PlaneOpt
     drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
     accessLog: options.accessLog ?? false,
     viaName: 'passthru',
+    limits: options.limits,
     logger: pino({ level: 'debug' }, stream),
     metrics,
   });
