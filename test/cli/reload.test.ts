@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { manifest, startServe, type LogLine, type Running } from '../helpers/cli.ts';
 import { request } from '../helpers/plane.ts';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
+import { startHoldingUpstream, startUpstream, type TestUpstream } from '../helpers/upstream.ts';
 
 let dir = '';
 let proc: Running | undefined;
@@ -69,14 +69,7 @@ describe('live reload from files', () => {
   });
 
   it('does not drop a request in flight while the configuration changes', async () => {
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let arrived!: () => void;
-    const arrival = new Promise<void>((r) => (arrived = r));
-    const slow = await startUpstream('slow', (_req, res) => {
-      arrived();
-      void released.then(() => res.end('finished'));
-    });
+    const { up: slow, arrived, release } = await startHoldingUpstream('slow', '/app');
     const other = await startUpstream('other');
     ups.push(slow, other);
     dir = await mkdtemp(join(tmpdir(), 'passthru-'));
@@ -85,10 +78,10 @@ describe('live reload from files', () => {
     const p = proc;
 
     const inFlight = request(p.port, { path: '/app' });
-    await arrival;
+    await arrived;
     // The server the request is on leaves the configuration entirely.
     await after(p, applied, () => writeFile(join(dir, 'app.yaml'), manifest('app', ['/app'], [{ port: other.port }])));
-    release();
+    release('finished');
     expect(await inFlight).toMatchObject({ status: 200, body: 'finished' });
     expect((await request(p.port, { path: '/app' })).body).toBe('other');
   });

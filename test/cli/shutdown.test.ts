@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { manifest, startServe, type Running } from '../helpers/cli.ts';
 import { request } from '../helpers/plane.ts';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
+import { startHoldingUpstream, startUpstream, type TestUpstream } from '../helpers/upstream.ts';
 
 let dir = '';
 let proc: Running | undefined;
@@ -17,23 +17,9 @@ afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** An upstream that holds /slow until released, and tells when it has the request. */
-async function holdingUpstream(): Promise<{ up: TestUpstream; arrived: Promise<void>; release: () => void }> {
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  let arrived!: () => void;
-  const arrivedP = new Promise<void>((r) => (arrived = r));
-  const server = await startUpstream('slow', (req, res) => {
-    if (req.url !== '/slow') return res.end('fast');
-    arrived();
-    void released.then(() => res.end('slow done'));
-  });
-  return { up: server, arrived: arrivedP, release };
-}
-
 describe('SIGTERM', () => {
   it('goes unready, stops accepting, lets the request in flight finish, then exits 0', async () => {
-    const slow = await holdingUpstream();
+    const slow = await startHoldingUpstream('slow');
     up = slow.up;
     dir = await mkdtemp(join(tmpdir(), 'passthru-'));
     await writeFile(join(dir, 'app.yaml'), manifest('app', ['/'], [{ port: up.port }]));
@@ -76,7 +62,7 @@ describe('SIGTERM', () => {
   });
 
   it('cuts requests that outlive the drain timeout and still exits 0', async () => {
-    const slow = await holdingUpstream();
+    const slow = await startHoldingUpstream('slow');
     up = slow.up;
     dir = await mkdtemp(join(tmpdir(), 'passthru-'));
     await writeFile(join(dir, 'app.yaml'), manifest('app', ['/'], [{ port: up.port }]));

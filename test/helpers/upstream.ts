@@ -93,3 +93,31 @@ export function closeServer(server: http.Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
 }
+
+/** An upstream that holds `path` until released, and says when the request has arrived. */
+export async function startHoldingUpstream(
+  name: string,
+  path = '/slow',
+): Promise<{ up: TestUpstream; arrived: Promise<void>; release: (body?: string) => void }> {
+  let release!: (body?: string) => void;
+  const released = new Promise<string>((r) => (release = (body = `${name} done`) => r(body)));
+  let arrived!: () => void;
+  const arrival = new Promise<void>((r) => (arrived = r));
+  const up = await startUpstream(name, (req, res) => {
+    if (req.url !== path) return res.end(name);
+    arrived();
+    void released.then((body) => res.end(body));
+  });
+  return { up, arrived: arrival, release };
+}
+
+/** Collects things to close after each test: `const track = tracker(); afterEach(track.closeAll)`. */
+export function tracker(): { <T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T>; closeAll(): Promise<void> } {
+  const open: Array<{ close(): Promise<void> }> = [];
+  const track = async <T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> => {
+    const v = await p;
+    open.push(v);
+    return v;
+  };
+  return Object.assign(track, { closeAll: async () => void (await Promise.all(open.splice(0).map((x) => x.close()))) });
+}

@@ -1,17 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPlane, target, request } from '../helpers/plane.ts';
 import { rawRequest } from '../helpers/raw.ts';
-import { startRawUpstream, startUpstream } from '../helpers/upstream.ts';
+import { startRawUpstream, startUpstream, tracker } from '../helpers/upstream.ts';
 
-const open: Array<{ close(): Promise<void> }> = [];
-async function track<T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> {
-  const v = await p;
-  open.push(v);
-  return v;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((x) => x.close()));
-});
+const track = tracker();
+afterEach(track.closeAll);
 
 const OK = 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok';
 

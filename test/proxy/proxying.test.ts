@@ -1,16 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPlane, target, request, type TestPlane } from '../helpers/plane.ts';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
+import { startUpstream, type TestUpstream, tracker } from '../helpers/upstream.ts';
 
-const open: Array<{ close(): Promise<void> }> = [];
-async function track<T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> {
-  const v = await p;
-  open.push(v);
-  return v;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((x) => x.close()));
-});
+const track = tracker();
+afterEach(track.closeAll);
 
 async function planeWith(upstreams: TestUpstream[], roots = ['/app'], weights: number[] = []): Promise<TestPlane> {
   return track(startPlane([target('ns/app', roots, upstreams.map((u, i) => ({ port: u.port, route: u.name, weight: weights[i] ?? 1 })))]));
