@@ -16,8 +16,19 @@ const HOP_BY_HOP = [
   'http2-settings',
 ];
 
-/** Headers a Connection header may not strip: without Host the request has no meaning. */
-const PROTECTED = new Set(['host']);
+/**
+ * Headers a Connection header may not strip. Without Host the request has no meaning; without
+ * its framing a body would reach the server unframed, where it reads as a second request
+ * ("Connection: Content-Length" request smuggling).
+ */
+const PROTECTED = new Set(['host', 'content-length', 'transfer-encoding']);
+
+/**
+ * A Host value as RFC 9112 §3.2 allows it: a name or IPv4 address, or an IPv6 literal in
+ * brackets, with an optional port. A list ("a, b"), userinfo ("u@a") or spaces would let the
+ * proxy route on one host while the server believes another.
+ */
+const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]*)(?::\d{0,5})?$/;
 
 export const MAX_HEADER_FIELDS = 100;
 
@@ -33,7 +44,24 @@ export function rejectReason(req: IncomingMessage): ProxyError | undefined {
     const name = raw[i]!;
     if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return PROXY_ERRORS.duplicateHost;
   }
+  const host = req.headers.host;
+  if (host !== undefined && !VALID_HOST.test(host)) return PROXY_ERRORS.badHost;
+  // Node has removed the chunked coding; any other coding (gzip, chunked) would be lost if the
+  // body were re-framed as plain chunked, changing what the server receives.
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined && !onlyChunked(te)) return PROXY_ERRORS.transferCoding;
   return undefined;
+}
+
+/** "chunked", allowing the empty list elements RFC 9110 §5.6.1 permits (", chunked"). */
+function onlyChunked(te: string): boolean {
+  let codings = 0;
+  for (const token of te.split(',')) {
+    const coding = token.trim().toLowerCase();
+    if (!coding) continue;
+    if (coding !== 'chunked' || ++codings > 1) return false;
+  }
+  return codings === 1;
 }
 
 /** Removes hop-by-hop headers and every header the Connection header names, in place. */

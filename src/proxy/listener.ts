@@ -38,6 +38,13 @@ export function createTrafficServer(
     gauge.inc();
     socket.once('close', () => gauge.dec());
   });
+  // Node answers an unknown Expect with 417 but keeps reading the connection; a rejection
+  // closes it (QUALITY.md). 100-continue is answered by Node itself before the handler runs.
+  server.on('checkExpectation', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    const { status, body, code } = PROXY_ERRORS.expectation;
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-passthru-error': code, connection: 'close' });
+    res.end(body);
+  });
   // A reverse proxy never tunnels: CONNECT gets a 400 and the connection closes.
   server.on('connect', (_req: http.IncomingMessage, socket: Socket) => {
     const { status, body, code } = PROXY_ERRORS.connect;
