@@ -4,7 +4,11 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createAdminServer } from './admin/server.ts';
-import type { TranslateResult } from './controller/translate.ts';
+import type { TargetStatus, TranslateResult } from './controller/translate.ts';
+import { systemClock, type Clock } from './health/clock.ts';
+import { httpProbe, type Probe } from './health/probe.ts';
+import { HealthRegistry } from './health/registry.ts';
+import { targetsStatus, type TargetsStatus } from './admin/status.ts';
 import type { Metrics } from './metrics/registry.ts';
 import { createHandler } from './proxy/handler.ts';
 import { createTrafficServer, DEFAULT_LIMITS, drainServer, type ListenerLimits } from './proxy/listener.ts';
@@ -26,11 +30,16 @@ export interface DataPlaneOptions {
   metrics: Metrics;
   /** Listener limits; the defaults are QUALITY.md's figures, tests shorten them. */
   limits?: Partial<ListenerLimits>;
+  /** Injected for tests of health checking; the system clock and an HTTP GET otherwise. */
+  clock?: Clock;
+  probe?: Probe;
 }
 
 export class DataPlane {
   readonly store = new Store<RuntimeTable>(EMPTY_TABLE);
   private readonly pools = new UpstreamPools();
+  readonly health: HealthRegistry;
+  private statuses: TargetStatus[] = [];
   private readonly outbound = new HttpProxyOutbound();
   private readonly traffic: http.Server;
   private readonly admin: http.Server;
@@ -42,9 +51,20 @@ export class DataPlane {
   private constructor(options: DataPlaneOptions) {
     this.options = options;
     this.log = options.logger.child({ part: 'dataplane' });
+    const { metrics } = options;
+    const clock = options.clock ?? systemClock;
+    this.health = new HealthRegistry(clock, options.probe ?? httpProbe, options.logger.child({ part: 'health' }), {
+      onCheck: (state, ok) => metrics.healthChecks.labels(state.targetId, state.route, ok ? 'success' : 'failure').inc(),
+      onEjection: (state, reason) => metrics.ejections.labels(state.targetId, state.route, reason).inc(),
+    });
+    metrics.servers = () => {
+      const now = clock.now();
+      return [...this.health.all()].map((s) => ({ target: s.targetId, server: s.route, up: s.available(now), inFlight: s.inFlight }));
+    };
     const handler = createHandler({
       store: this.store,
       outbound: this.outbound,
+      health: this.health,
       trusted: new TrustedProxies(options.trustedProxies),
       metrics: options.metrics,
       logger: options.logger.child({ part: 'proxy' }),
@@ -59,6 +79,7 @@ export class DataPlane {
     this.traffic = createTrafficServer(handler, options.metrics, 'traffic', { ...DEFAULT_LIMITS, ...options.limits });
     this.admin = createAdminServer({
       registry: options.metrics.registry,
+      status: () => this.status(),
       isReady: () => this.ready,
       isDraining: () => this.draining,
     });
@@ -82,7 +103,8 @@ export class DataPlane {
 
   /** Builds a new table from a translate() result and swaps it in whole. */
   apply(result: TranslateResult): void {
-    this.store.swap(buildRuntimeTable(result.config, this.pools));
+    this.store.swap(buildRuntimeTable(result.config, this.pools, this.health));
+    this.statuses = result.statuses;
     const rejected = result.statuses.filter((s) => !s.accepted);
     const { metrics } = this.options;
     metrics.targets.labels('accepted').set(result.statuses.length - rejected.length);
@@ -94,12 +116,18 @@ export class DataPlane {
     this.ready = true;
   }
 
+  /** What /api/targets shows: every target, its servers and their state. */
+  status(): TargetsStatus {
+    return targetsStatus(this.store.current(), this.statuses, this.health.now());
+  }
+
   /** SIGTERM: readiness goes false, listeners stop accepting, requests in flight finish. */
   async shutdown(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     this.log.info({ drainTimeoutMs: this.options.drainTimeoutMs }, 'draining');
     await drainServer(this.traffic, this.options.drainTimeoutMs);
+    this.health.stop();
     this.outbound.close();
     this.pools.closeAll();
     this.admin.closeAllConnections();

@@ -1,10 +1,13 @@
-// The admin listener: health, readiness and metrics (the status page and API come later).
+// The admin listener: health, readiness, metrics and the targets' live status as JSON
+// (the status page and the write actions come with the observability work).
 // It is a separate port from traffic so it can stay on loopback or a cluster-internal address.
 import http from 'node:http';
 import type { Registry } from 'prom-client';
+import type { TargetsStatus } from './status.ts';
 
 export interface AdminDeps {
   registry: Registry;
+  status: () => TargetsStatus;
   /** True once the first configuration is loaded (and, in Kubernetes, caches synced). */
   isReady: () => boolean;
   isDraining: () => boolean;
@@ -26,10 +29,18 @@ export function createAdminServer(deps: AdminDeps): http.Server {
           (err: Error) => text(res, 500, `metrics unavailable: ${err.message}\n`),
         );
         return;
+      case '/api/targets':
+        return json(res, deps.status());
       default:
         return text(res, 404, 'not found\n');
     }
   });
+}
+
+function json(res: http.ServerResponse, value: unknown): void {
+  const body = JSON.stringify(value, null, 2) + '\n';
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.end(body);
 }
 
 function text(res: http.ServerResponse, status: number, body: string, headers: http.OutgoingHttpHeaders = {}): void {

@@ -1,7 +1,7 @@
 // byRequests: nginx's smooth weighted round robin. Weights 3:1 give A A B A, not A A A B:
 // each pick adds every eligible server's weight to its running score, takes the highest,
 // and charges it the total, so heavy servers are spread through the cycle.
-import { alwaysAvailable, type Availability, type Balancer, type Weighted } from './types.ts';
+import { alwaysAvailable, regularThenBackup, type Availability, type Balancer, type Weighted } from './types.ts';
 
 export class SmoothRoundRobin<S extends Weighted> implements Balancer<S> {
   private readonly regular: S[];
@@ -17,7 +17,7 @@ export class SmoothRoundRobin<S extends Weighted> implements Balancer<S> {
   }
 
   pick(exclude?: ReadonlySet<S>): S | undefined {
-    return this.pickFrom(this.regular, exclude) ?? this.pickFrom(this.backups, exclude);
+    return regularThenBackup(this.regular, this.backups, (servers) => this.pickFrom(servers, exclude));
   }
 
   private pickFrom(servers: readonly S[], exclude: ReadonlySet<S> | undefined): S | undefined {

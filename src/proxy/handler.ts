@@ -1,21 +1,27 @@
-// The request handler: refuse what a reverse proxy must not carry, route, pick a server,
-// forward, fail over where it is safe, answer errors from the one table, record the outcome.
+// The request handler: refuse what a reverse proxy must not carry, route, pick a server
+// (the session's pinned server first, then the target's balancing method), forward, fail over
+// where it is safe, answer errors from the one table, and record the outcome.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { insertedCookie, requestedRoute } from '../balancer/sticky.ts';
+import type { HealthRegistry } from '../health/registry.ts';
+import type { FailureKind } from '../health/server-state.ts';
 import { methodLabel, NO_SERVER, NO_TARGET, type Metrics } from '../metrics/registry.ts';
 import { normalizeHost, pathOf } from '../routing/match.ts';
 import type { Store } from '../routing/store.ts';
 import { PROXY_ERRORS, sendError, type ProxyError } from './errors.ts';
 import { applyForwarding } from './forwarding.ts';
 import { rejectReason, stripHopByHop } from './hygiene.ts';
-import type { Outbound, Outcome, ForwardOptions } from './outbound.ts';
-import { prepareResponseHeaders } from './response-headers.ts';
+import type { ForwardOptions, Outbound, Outcome } from './outbound.ts';
+import { relay } from './relay.ts';
 import type { RuntimeTable, ServerRuntime, TargetRuntime } from './runtime.ts';
 import { clientAddress, type TrustedProxies } from './trust.ts';
 
 export interface HandlerDeps {
   store: Store<RuntimeTable>;
   outbound: Outbound;
+  health: HealthRegistry;
   trusted: TrustedProxies;
   metrics: Metrics;
   logger: Logger;
@@ -33,35 +39,50 @@ export interface HandlerDeps {
 const CLIENT_GONE = 499;
 /** Resets on reused pooled sockets retried per request (the server closed them while idle). */
 const MAX_STALE_RETRIES = 2;
+/** Envoy's retry budget: retries at most 20% of the target's requests in flight, at least 3. */
+const RETRY_BUDGET_RATIO = 0.2;
+const RETRY_BUDGET_MIN = 3;
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 interface Exchange {
   req: IncomingMessage;
   res: ServerResponse;
   target: TargetRuntime | undefined;
   server: ServerRuntime | undefined;
+  /** Servers already tried for this request; made on the first retry. */
   tried: Set<ServerRuntime> | undefined;
+  retries: number;
+  retried: boolean;
   staleRetries: number;
   hasBody: boolean;
+  /** The session's route, and whether the request must stay on it (noFailover). */
+  route: string | undefined;
+  pinnedNoFailover: boolean;
+  attemptOpen: boolean;
+  attemptStarted: number;
   started: number;
 }
 
-export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const via = `1.1 ${deps.viaName}`;
-  const forwardOptions = new WeakMap<TargetRuntime, ForwardOptions>();
+const kLastRead = Symbol('passthru.lastBytesRead');
+const kLastWritten = Symbol('passthru.lastBytesWritten');
+type CountedSocket = Socket & { [kLastRead]?: number; [kLastWritten]?: number };
 
-  const optionsFor = (target: TargetRuntime): ForwardOptions => {
-    let options = forwardOptions.get(target);
-    if (!options) {
-      const { timeouts, headers } = target.config;
-      options = {
-        connectTimeoutMs: timeouts.connectMs,
-        responseTimeoutMs: timeouts.responseMs,
-        onResponseHeaders: (upstream, _req, res) =>
-          prepareResponseHeaders(upstream, res, headers.via ? via : undefined, deps.isDraining()),
-      };
-      forwardOptions.set(target, options);
+export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { health, metrics } = deps;
+  const via = `1.1 ${deps.viaName}`;
+  const forwardOptions = new WeakMap<TargetRuntime, [ForwardOptions, ForwardOptions]>();
+
+  const optionsFor = (target: TargetRuntime, hasBody: boolean): ForwardOptions => {
+    let pair = forwardOptions.get(target);
+    if (!pair) {
+      const { connectMs, responseMs } = target.config.timeouts;
+      pair = [
+        { connectTimeoutMs: connectMs, responseTimeoutMs: responseMs, hasBody: false },
+        { connectTimeoutMs: connectMs, responseTimeoutMs: responseMs, hasBody: true },
+      ];
+      forwardOptions.set(target, pair);
     }
-    return options;
+    return pair[hasBody ? 1 : 0];
   };
 
   const fail = (ex: Exchange, error: ProxyError): void => {
@@ -72,50 +93,137 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     sendError(ex.res, error, deps.isDraining());
   };
 
+  const endAttempt = (ex: Exchange): void => {
+    if (!ex.attemptOpen) return;
+    ex.attemptOpen = false;
+    ex.server!.state.inFlight--;
+  };
+
   const attempt = (ex: Exchange, server: ServerRuntime | undefined): void => {
-    const target = ex.target!;
     if (!server) return fail(ex, PROXY_ERRORS.noServer);
     ex.server = server;
-    deps.outbound.forward(ex.req, ex.res, server.pool, optionsFor(target), (outcome) => onOutcome(ex, server, outcome));
+    server.state.inFlight++;
+    server.state.requests++;
+    ex.attemptOpen = true;
+    ex.attemptStarted = performance.now();
+    deps.outbound.forward(ex.req, ex.res, server.pool, optionsFor(ex.target!, ex.hasBody), (outcome) => onOutcome(ex, server, outcome));
+  };
+
+  /** May this request go to another server after `why` went wrong? */
+  const mayRetry = (ex: Exchange, why: 'connect' | 'response'): boolean => {
+    const target = ex.target!;
+    if (ex.pinnedNoFailover || ex.retries >= target.config.retries) return false;
+    // After the request reached a server, only what is safe to repeat may be repeated.
+    if (why === 'response' && (ex.hasBody || !IDEMPOTENT.has(ex.req.method ?? ''))) return false;
+    if (ex.retried) return true;
+    const budget = Math.max(RETRY_BUDGET_MIN, Math.floor(RETRY_BUDGET_RATIO * target.load.inFlight));
+    return target.load.retrying < budget;
+  };
+
+  /** The next untried server, or undefined. */
+  const nextServer = (ex: Exchange, failed: ServerRuntime): ServerRuntime | undefined => {
+    (ex.tried ??= new Set()).add(failed);
+    return ex.target!.balancer.pick(ex.tried);
+  };
+
+  const retry = (ex: Exchange, next: ServerRuntime): void => {
+    const target = ex.target!;
+    if (!ex.retried) {
+      ex.retried = true;
+      target.load.retrying++;
+    }
+    ex.retries++;
+    metrics.retries.labels(target.config.id).inc();
+    attempt(ex, next);
   };
 
   const onOutcome = (ex: Exchange, server: ServerRuntime, outcome: Outcome): void => {
-    if (outcome.kind === 'response') return;
+    const target = ex.target!;
+    if (outcome.kind === 'response') {
+      const upstream = outcome.upstream;
+      const status = upstream.statusCode ?? 502;
+      metrics.upstreamDuration.labels(target.config.id, server.route).observe((performance.now() - ex.attemptStarted) / 1000);
+      if (status >= 502 && status <= 504) {
+        health.failed(server.state, 'gateway_error');
+        const next = mayRetry(ex, 'response') ? nextServer(ex, server) : undefined;
+        if (next && !ex.res.destroyed) {
+          endAttempt(ex);
+          upstream.resume(); // read the error body so the connection returns to the pool
+          return retry(ex, next);
+        }
+      } else {
+        health.succeeded(server.state);
+      }
+      if (ex.res.destroyed) {
+        upstream.destroy();
+        return;
+      }
+      const sticky = target.config.sticky;
+      const extra = sticky?.insert && ex.route !== server.route ? ['Set-Cookie', insertedCookie(sticky.cookie, server.route)] : undefined;
+      relay(upstream, ex.res, { via: target.config.headers.via ? via : undefined, close: deps.isDraining(), extra });
+      return;
+    }
+
+    endAttempt(ex);
     if (ex.res.destroyed) return; // the client is gone; nothing left to answer
-    const level = outcome.kind === 'connect-failed' ? 'warn' : 'error';
-    deps.logger[level](
-      { target: ex.target!.config.id, server: server.route, code: (outcome.error as NodeJS.ErrnoException).code, err: outcome.error.message },
+    const stale = outcome.kind === 'failed' && outcome.stale && !ex.hasBody && ex.staleRetries < MAX_STALE_RETRIES;
+    if (stale) {
+      ex.staleRetries++;
+      return attempt(ex, server); // same server, fresh connection: it never saw the request
+    }
+    const kind: FailureKind = outcome.kind === 'connect-failed' ? 'connect_failure' : outcome.kind === 'timeout' ? 'timeout' : 'reset';
+    deps.logger[kind === 'connect_failure' ? 'warn' : 'error'](
+      { target: target.config.id, server: server.route, code: outcome.error.code, err: outcome.error.message },
       `upstream ${outcome.kind}`,
     );
+    health.failed(server.state, kind);
     switch (outcome.kind) {
-      case 'connect-failed':
-        // Nothing reached the server. A bodiless request can go to another one; a body has
-        // been consumed by the failed attempt and cannot be replayed.
-        if (ex.hasBody) return fail(ex, PROXY_ERRORS.noServer);
-        (ex.tried ??= new Set()).add(server);
-        return attempt(ex, ex.target!.balancer.pick(ex.tried));
+      case 'connect-failed': {
+        // Nothing reached the server and the body is still unread: any method may move on.
+        const next = mayRetry(ex, 'connect') ? nextServer(ex, server) : undefined;
+        return next ? retry(ex, next) : fail(ex, PROXY_ERRORS.noServer);
+      }
       case 'timeout':
         return fail(ex, PROXY_ERRORS.upstreamTimeout);
-      case 'failed':
-        if (outcome.retryable && !ex.hasBody && ex.staleRetries++ < MAX_STALE_RETRIES) return attempt(ex, server);
-        return fail(ex, PROXY_ERRORS.upstreamFailed);
+      case 'failed': {
+        const next = mayRetry(ex, 'response') ? nextServer(ex, server) : undefined;
+        return next ? retry(ex, next) : fail(ex, PROXY_ERRORS.upstreamFailed);
+      }
     }
   };
 
-  const record = (ex: Exchange): void => {
+  const finish = (ex: Exchange): void => {
     const { res, req } = ex;
+    endAttempt(ex);
     const code = res.headersSent ? res.statusCode : CLIENT_GONE;
-    const target = ex.target?.config.id ?? NO_TARGET;
+    const targetId = ex.target?.config.id ?? NO_TARGET;
     const server = ex.server?.route ?? NO_SERVER;
     const seconds = (performance.now() - ex.started) / 1000;
-    deps.metrics.requests.labels(target, server, methodLabel(req.method), String(code)).inc();
-    deps.metrics.requestDuration.labels(target).observe(seconds);
+    // Bytes on the connection since the previous exchange on it ended: this request's head and
+    // body in, this response out.
+    const socket = req.socket as CountedSocket;
+    const bytesIn = socket.bytesRead - (socket[kLastRead] ?? 0);
+    const bytesOut = socket.bytesWritten - (socket[kLastWritten] ?? 0);
+    socket[kLastRead] = socket.bytesRead;
+    socket[kLastWritten] = socket.bytesWritten;
+    if (ex.target) {
+      ex.target.load.inFlight--;
+      if (ex.retried) ex.target.load.retrying--;
+      metrics.bytesReceived.labels(targetId).inc(bytesIn);
+      metrics.bytesSent.labels(targetId).inc(bytesOut);
+      if (ex.server) ex.server.state.traffic += bytesIn + bytesOut;
+    }
+    metrics.requests.labels(targetId, server, methodLabel(req.method), String(code)).inc();
+    metrics.requestDuration.labels(targetId).observe(seconds);
     deps.accessLog?.info({
-      target,
+      target: targetId,
       server,
       method: req.method,
       path: pathOf(req.url ?? ''),
       status: code,
+      bytesIn,
+      bytesOut,
+      retries: ex.retries,
       durationMs: Math.round(seconds * 1e6) / 1e3,
       client: clientAddress(req.socket.remoteAddress),
     });
@@ -129,11 +237,17 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       target: undefined,
       server: undefined,
       tried: undefined,
+      retries: 0,
+      retried: false,
       staleRetries: 0,
       hasBody: hasBody(req),
+      route: undefined,
+      pinnedNoFailover: false,
+      attemptOpen: false,
+      attemptStarted: 0,
       started: performance.now(),
     };
-    res.once('close', () => record(ex));
+    res.once('close', () => finish(ex));
 
     const refused = rejectReason(req);
     if (refused) {
@@ -147,6 +261,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     }
     const target = match.target;
     ex.target = target;
+    target.load.inFlight++;
 
     const headers = req.headers;
     const chunked = headers['transfer-encoding'] !== undefined;
@@ -154,6 +269,8 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     // Node's parser has already de-chunked the body; re-frame it for our own hop, or a bodied
     // GET would reach the server with no framing at all.
     if (chunked) headers['transfer-encoding'] = 'chunked';
+    // Node answered "100 Continue" to the client already; the server must not wait for one.
+    delete headers['expect'];
     const remote = clientAddress(req.socket.remoteAddress);
     applyForwarding(headers, {
       clientIp: remote,
@@ -162,7 +279,22 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       mode: target.config.headers.forwarded,
       via: target.config.headers.via ? via : undefined,
     });
-    attempt(ex, target.balancer.pick());
+
+    let first: ServerRuntime | undefined;
+    const sticky = target.config.sticky;
+    if (sticky) {
+      ex.route = requestedRoute(headers.cookie, req.url!, sticky.cookie);
+      const pinned = ex.route === undefined ? undefined : target.byRoute.get(ex.route);
+      if (pinned?.state.availableForSession(health.now())) {
+        first = pinned;
+        ex.pinnedNoFailover = sticky.noFailover;
+      } else if (pinned && sticky.noFailover) {
+        // The session's server is down and the session must not move: keep the pin, say 503.
+        ex.server = pinned;
+        return fail(ex, PROXY_ERRORS.noServer);
+      }
+    }
+    attempt(ex, first ?? target.balancer.pick());
   };
 }
 

@@ -1,28 +1,31 @@
 // The outbound request path, behind one small interface so it can be tuned or replaced by
 // measurement (bench/) without touching routing or balancing.
-import type { IncomingMessage, ServerResponse, ClientRequest } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { createProxyServer, type ProxyServer } from 'http-proxy-3';
 import type { Pool } from './upstreams.ts';
 
 export type Outcome =
-  /** The upstream answered; the response is being (or has been) relayed. */
-  | { kind: 'response'; status: number }
-  /** No connection could be made: nothing reached the server, another may be tried. */
+  /** The upstream answered; nothing has been relayed yet: the handler relays or retries. */
+  | { kind: 'response'; upstream: IncomingMessage }
+  /** No connection could be made: nothing reached the server and the body is untouched. */
   | { kind: 'connect-failed'; error: NodeJS.ErrnoException }
   /** No response headers within the response timeout. */
-  | { kind: 'timeout'; error: Error }
-  /** The connection broke after the request went out, or before a full response came back. */
-  | { kind: 'failed'; error: NodeJS.ErrnoException; retryable: boolean };
+  | { kind: 'timeout'; error: NodeJS.ErrnoException }
+  /** The connection broke after the request went out. `stale`: on a reused pooled socket. */
+  | { kind: 'failed'; error: NodeJS.ErrnoException; stale: boolean };
 
 export interface ForwardOptions {
   connectTimeoutMs: number;
   responseTimeoutMs: number;
-  /** Called once the response headers are about to be relayed: last chance to edit them. */
-  onResponseHeaders: (upstream: IncomingMessage, req: IncomingMessage, res: ServerResponse) => void;
+  /** The request has a body: it is held back until the connection is up, so a failed
+   * connect leaves it unread and another server can be tried. */
+  hasBody: boolean;
 }
 
 export interface Outbound {
-  /** Sends `req` to `pool`'s server and relays the answer to `res`; `done` is called exactly once. */
+  /** Sends `req` to `pool`'s server; `done` is called exactly once, unless the client left. */
   forward(req: IncomingMessage, res: ServerResponse, pool: Pool, options: ForwardOptions, done: (outcome: Outcome) => void): void;
   close(): void;
 }
@@ -33,6 +36,7 @@ interface Exchange {
   options: ForwardOptions;
   done: (outcome: Outcome) => void;
   settled: boolean;
+  gate: PassThrough | undefined;
   proxyReq?: ClientRequest;
   timer?: NodeJS.Timeout;
 }
@@ -40,7 +44,7 @@ interface Exchange {
 const kExchange = Symbol('passthru.exchange');
 type WithExchange = IncomingMessage & { [kExchange]?: Exchange };
 
-/** http-proxy-3 over per-server keep-alive agents. */
+/** http-proxy-3 over per-server keep-alive agents; responses are handed back, not relayed. */
 export class HttpProxyOutbound implements Outbound {
   private readonly proxy: ProxyServer;
 
@@ -50,19 +54,24 @@ export class HttpProxyOutbound implements Outbound {
       toProxy: true, // send req.url as received: no URL re-parsing or dot-segment removal
       prependPath: false,
       changeOrigin: false, // the server sees the Host the client asked for (Traefik's default)
+      selfHandleResponse: true, // the handler relays, or drains a 502/503/504 and retries
     });
     dropDeleteLengthPass(this.proxy);
     // A ProxyServer with no 'error' listener throws; every path below also has a callback.
     this.proxy.on('error', () => {});
-    this.proxy.on('proxyReq', (proxyReq, req) => this.onProxyReq(proxyReq, req as WithExchange));
-    this.proxy.on('proxyRes', (proxyRes, req, res) => this.onProxyRes(proxyRes, req as WithExchange, res));
+    this.proxy.on('proxyReq', (proxyReq, req, _res, _options, socket) => this.onProxyReq(proxyReq, req as WithExchange, socket));
+    this.proxy.on('proxyRes', (proxyRes, req) => this.onProxyRes(proxyRes, req as WithExchange));
   }
 
   forward(req: IncomingMessage, res: ServerResponse, pool: Pool, options: ForwardOptions, done: (o: Outcome) => void): void {
-    const exchange: Exchange = { options, done, settled: false };
+    const gate = options.hasBody ? new PassThrough() : undefined;
+    const exchange: Exchange = { options, done, settled: false, gate };
     (req as WithExchange)[kExchange] = exchange;
-    this.proxy.web(req, res, { target: pool.url, agent: pool.agent, connectTimeout: options.connectTimeoutMs }, (err) =>
-      this.onError(err as NodeJS.ErrnoException, exchange),
+    this.proxy.web(
+      req,
+      res,
+      { target: pool.url, agent: pool.agent, connectTimeout: options.connectTimeoutMs, ...(gate ? { buffer: gate } : {}) },
+      (err) => this.onError(err as NodeJS.ErrnoException, exchange),
     );
   }
 
@@ -70,7 +79,7 @@ export class HttpProxyOutbound implements Outbound {
     this.proxy.removeAllListeners();
   }
 
-  private onProxyReq(proxyReq: ClientRequest, req: WithExchange): void {
+  private onProxyReq(proxyReq: ClientRequest, req: WithExchange, socket: Socket): void {
     const exchange = req[kExchange];
     if (!exchange) return;
     exchange.proxyReq = proxyReq;
@@ -79,20 +88,18 @@ export class HttpProxyOutbound implements Outbound {
       proxyReq.destroy(error);
     }, exchange.options.responseTimeoutMs);
     exchange.timer.unref();
+    const gate = exchange.gate;
+    if (gate) {
+      if (socket.connecting) socket.once('connect', () => req.pipe(gate));
+      else req.pipe(gate);
+    }
   }
 
-  private onProxyRes(proxyRes: IncomingMessage, req: WithExchange, res: ServerResponse): void {
+  private onProxyRes(proxyRes: IncomingMessage, req: WithExchange): void {
     const exchange = req[kExchange];
     if (!exchange) return;
     clearTimeout(exchange.timer);
-    exchange.options.onResponseHeaders(proxyRes, req, res);
-    // A body that ends early must never look complete to the client: abort its connection.
-    const abortClient = (): void => {
-      if (!proxyRes.complete) res.destroy();
-    };
-    proxyRes.on('error', abortClient);
-    proxyRes.on('close', abortClient);
-    settle(exchange, { kind: 'response', status: proxyRes.statusCode ?? 502 });
+    settle(exchange, { kind: 'response', upstream: proxyRes });
   }
 
   private onError(error: NodeJS.ErrnoException, exchange: Exchange): void {
@@ -100,11 +107,10 @@ export class HttpProxyOutbound implements Outbound {
     if (exchange.settled) return;
     const code = error.code ?? '';
     if (code === 'ERESPONSE_TIMEOUT') return settle(exchange, { kind: 'timeout', error });
-    // A pooled connection the server closed while idle fails like this before it is used;
-    // nothing was processed, so a bodiless request may go again on a fresh connection.
-    const reused = exchange.proxyReq?.reusedSocket === true;
     if (CONNECT_ERRORS.has(code)) return settle(exchange, { kind: 'connect-failed', error });
-    settle(exchange, { kind: 'failed', error, retryable: reused && code === 'ECONNRESET' });
+    // A pooled connection the server closed while idle fails like this when reused; nothing
+    // was processed, so a bodiless request may go again on a fresh connection.
+    settle(exchange, { kind: 'failed', error, stale: exchange.proxyReq?.reusedSocket === true && code === 'ECONNRESET' });
   }
 }
 

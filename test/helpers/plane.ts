@@ -15,6 +15,8 @@ export interface TestPlane {
   adminPort: number;
   base: string;
   logs: Array<Record<string, unknown>>;
+  /** Resolves with the first log line (past or future) `match` accepts. */
+  waitForLog(match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
   apply(targets: TargetConfig[], statuses?: TargetStatus[]): void;
   close(): Promise<void>;
 }
@@ -24,14 +26,30 @@ export interface PlaneOptions {
   accessLog?: boolean;
   drainTimeoutMs?: number;
   limits?: DataPlaneOptions['limits'];
+  clock?: DataPlaneOptions['clock'];
+  probe?: DataPlaneOptions['probe'];
 }
 
 export async function startPlane(targets: TargetConfig[] = [], options: PlaneOptions = {}): Promise<TestPlane> {
   const logs: Array<Record<string, unknown>> = [];
+  const waiters = new Set<{ match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }>();
   const stream = new PassThrough();
-  stream.on('data', (line: Buffer) => {
-    for (const l of line.toString().split('\n')) if (l.trim()) logs.push(JSON.parse(l) as Record<string, unknown>);
+  stream.on('data', (chunk: Buffer) => {
+    for (const text of chunk.toString().split('\n')) {
+      if (!text.trim()) continue;
+      const line = JSON.parse(text) as Record<string, unknown>;
+      logs.push(line);
+      for (const w of waiters) {
+        if (!w.match(line)) continue;
+        waiters.delete(w);
+        w.resolve(line);
+      }
+    }
   });
+  const waitForLog = (match: (l: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => {
+    const seen = logs.find(match);
+    return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.add({ match, resolve }));
+  };
   const metrics = createMetrics();
   const plane = await DataPlane.start({
     listen: { host: '127.0.0.1', port: 0 },
@@ -41,6 +59,8 @@ export async function startPlane(targets: TargetConfig[] = [], options: PlaneOpt
     accessLog: options.accessLog ?? false,
     viaName: 'passthru',
     limits: options.limits,
+    clock: options.clock,
+    probe: options.probe,
     logger: pino({ level: 'debug' }, stream),
     metrics,
   });
@@ -55,6 +75,7 @@ export async function startPlane(targets: TargetConfig[] = [], options: PlaneOpt
     adminPort: plane.adminAddress.port,
     base: `http://127.0.0.1:${port}`,
     logs,
+    waitForLog,
     apply,
     close: () => plane.shutdown(),
   };

@@ -1,4 +1,5 @@
 // Real upstream servers on port 0 for proxy tests, and a raw TCP one that records exact bytes.
+import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 
@@ -15,7 +16,22 @@ export interface TestUpstream {
   port: number;
   seen: SeenRequest[];
   server: http.Server;
+  /** Emits 'seen' after each request is recorded. */
+  events: EventEmitter;
   close(): Promise<void>;
+}
+
+/** Resolves once `up` has recorded at least `n` requests. */
+export function waitForSeen(up: TestUpstream, n: number): Promise<void> {
+  if (up.seen.length >= n) return Promise.resolve();
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (up.seen.length < n) return;
+      up.events.off('seen', check);
+      resolve();
+    };
+    up.events.on('seen', check);
+  });
 }
 
 export type UpstreamHandler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
@@ -29,6 +45,7 @@ const echoName =
 
 export async function startUpstream(name: string, handler: UpstreamHandler = echoName(name)): Promise<TestUpstream> {
   const seen: SeenRequest[] = [];
+  const events = new EventEmitter();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -36,6 +53,7 @@ export async function startUpstream(name: string, handler: UpstreamHandler = ech
       const body = Buffer.concat(chunks).toString();
       seen.push({ method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, body });
       handler(req, res, body);
+      events.emit('seen');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -44,6 +62,7 @@ export async function startUpstream(name: string, handler: UpstreamHandler = ech
     port: (server.address() as AddressInfo).port,
     seen,
     server,
+    events,
     close: () => closeServer(server),
   };
 }
