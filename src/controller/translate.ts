@@ -63,7 +63,7 @@ export function translate(input: TranslateInput): TranslateResult {
       continue;
     }
     for (const k of keys) claims.set(k.key, id);
-    accepted.push(toTargetConfig(id, target, servers));
+    accepted.push(toTargetConfig(id, target, servers, connectorSecret(target, secrets)));
     statuses.push({ id, accepted: true, reason: 'Valid', message: '' });
   }
 
@@ -72,9 +72,10 @@ export function translate(input: TranslateInput): TranslateResult {
   return { config: { targets: accepted }, statuses };
 }
 
-function toTargetConfig(id: string, target: ReverseProxyTarget, servers: ServerSpec[]): TargetConfig {
+function toTargetConfig(id: string, target: ReverseProxyTarget, servers: ServerSpec[], secret: string | undefined): TargetConfig {
   const spec = target.spec;
   return {
+    ...(secret === undefined ? {} : { connectorSecret: secret }),
     id,
     hosts: [...spec.hosts].sort(),
     contextRoots: [...spec.contextRoots].sort(),
@@ -125,6 +126,11 @@ function checkSecrets(target: ReverseProxyTarget, secrets: ReadonlyMap<string, S
     if (!secret.data['tls.crt'] || !secret.data['tls.key']) return `spec.tls.secretName: Secret "${tls.secretName}" needs keys tls.crt and tls.key`;
   }
   return undefined;
+}
+
+function connectorSecret(target: ReverseProxyTarget, secrets: ReadonlyMap<string, SecretObject>): string | undefined {
+  const ref = target.spec.headers.connectorSecretRef;
+  return ref ? secrets.get(`${target.metadata.namespace}/${ref.name}`)?.data[ref.key]?.toString('utf8') : undefined;
 }
 
 function byAge(a: ReverseProxyTarget, b: ReverseProxyTarget): number {

@@ -35,6 +35,8 @@ export interface TargetConfig {
   timeouts: TimeoutsSpec;
   retries: number;
   headers: HeadersSpec;
+  /** The value of headers.connectorSecretRef, resolved by translate; never logged or shown. */
+  connectorSecret?: string;
   rewrite: RewriteSpec;
 }
 
