@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The passthru command: serve | controller | validate. Wires the parts and owns shutdown order.
+import { readFile } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
 import { parseDuration } from '../src/api/duration.ts';
 import { parseFlags, parseHostPort, parseList, SERVE_FLAGS, usage, UsageError } from '../src/cli/flags.ts';
@@ -40,6 +41,7 @@ async function serve(argv: string[]): Promise<number> {
   const listen = parseHostPort(flags.listen, 'listen');
   const admin = parseHostPort(flags.admin, 'admin');
 
+  const adminToken = await readToken(flags['admin-token-file']);
   const logger = pino({ level: flags['log-level'], base: { app: 'passthru' } });
   const metrics = createMetrics();
   const plane = await DataPlane.start({
@@ -49,6 +51,7 @@ async function serve(argv: string[]): Promise<number> {
     drainTimeoutMs,
     accessLog: flags['access-log'],
     viaName: flags['via-name'],
+    adminToken,
     logger,
     metrics,
   });
@@ -73,6 +76,20 @@ async function serve(argv: string[]): Promise<number> {
   await source.close();
   await plane.shutdown();
   return 0;
+}
+
+/** The admin token from --admin-token-file: the file's first line, trimmed. */
+async function readToken(file: string | undefined): Promise<string | undefined> {
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--admin-token-file: cannot read ${file}: ${(err as Error).message}`);
+  }
+  const token = text.split('\n', 1)[0]!.trim();
+  if (token.length < 16) throw new UsageError(`--admin-token-file: ${file} must hold a token of at least 16 characters`);
+  return token;
 }
 
 function fatal(err: unknown, logger?: Logger): number {

@@ -30,6 +30,8 @@ export interface DataPlaneOptions {
   metrics: Metrics;
   /** Listener limits; the defaults are QUALITY.md's figures, tests shorten them. */
   limits?: Partial<ListenerLimits>;
+  /** Bearer token for the admin API's write actions; undefined: the admin API is read-only. */
+  adminToken?: string;
   /** Injected for tests of health checking; the system clock and an HTTP GET otherwise. */
   clock?: Clock;
   probe?: Probe;
@@ -80,6 +82,9 @@ export class DataPlane {
     this.admin = createAdminServer({
       registry: options.metrics.registry,
       status: () => this.status(),
+      health: this.health,
+      adminToken: options.adminToken,
+      logger: options.logger.child({ part: 'admin' }),
       isReady: () => this.ready,
       isDraining: () => this.draining,
     });

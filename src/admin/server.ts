@@ -2,12 +2,19 @@
 // (the status page and the write actions come with the observability work).
 // It is a separate port from traffic so it can stay on loopback or a cluster-internal address.
 import http from 'node:http';
+import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { HealthRegistry } from '../health/registry.ts';
 import type { TargetsStatus } from './status.ts';
 
 export interface AdminDeps {
   registry: Registry;
   status: () => TargetsStatus;
+  /** Runtime overrides (drain, disable, enable) go through the health registry. */
+  health: HealthRegistry;
+  /** Bearer token for write actions; undefined: read-only, writes answer 403. */
+  adminToken: string | undefined;
+  logger: Logger;
   /** True once the first configuration is loaded (and, in Kubernetes, caches synced). */
   isReady: () => boolean;
   isDraining: () => boolean;
