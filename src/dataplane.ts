@@ -11,6 +11,7 @@ import { HealthRegistry } from './health/registry.ts';
 import { targetsStatus, type TargetsStatus } from './admin/status.ts';
 import type { Metrics } from './metrics/registry.ts';
 import { createHandler } from './proxy/handler.ts';
+import { createUpgradeHandler } from './proxy/upgrade.ts';
 import { createTrafficServer, DEFAULT_LIMITS, drainServer, type ListenerLimits } from './proxy/listener.ts';
 import { HttpProxyOutbound } from './proxy/outbound.ts';
 import { buildRuntimeTable, EMPTY_TABLE, type RuntimeTable } from './proxy/runtime.ts';
@@ -30,6 +31,8 @@ export interface DataPlaneOptions {
   metrics: Metrics;
   /** Listener limits; the defaults are QUALITY.md's figures, tests shorten them. */
   limits?: Partial<ListenerLimits>;
+  /** A WebSocket is closed after this long however busy; default 24 h. */
+  websocketMaxLifetimeMs?: number;
   /** Bearer token for the admin API's write actions; undefined: the admin API is read-only. */
   adminToken?: string;
   /** Injected for tests of health checking; the system clock and an HTTP GET otherwise. */
@@ -63,11 +66,23 @@ export class DataPlane {
       const now = clock.now();
       return [...this.health.all()].map((s) => ({ target: s.targetId, server: s.route, up: s.available(now), inFlight: s.inFlight }));
     };
+    const trusted = new TrustedProxies(options.trustedProxies);
+    const upgrade = createUpgradeHandler({
+      store: this.store,
+      outbound: this.outbound,
+      health: this.health,
+      trusted,
+      metrics,
+      logger: options.logger.child({ part: 'proxy' }),
+      proto: 'http',
+      viaName: options.viaName,
+      maxLifetimeMs: options.websocketMaxLifetimeMs ?? 24 * 3600_000,
+    });
     const handler = createHandler({
       store: this.store,
       outbound: this.outbound,
       health: this.health,
-      trusted: new TrustedProxies(options.trustedProxies),
+      trusted,
       metrics: options.metrics,
       logger: options.logger.child({ part: 'proxy' }),
       accessLog: options.accessLog ? options.logger.child({ log: 'access' }) : undefined,
@@ -78,7 +93,7 @@ export class DataPlane {
         if (this.draining) this.traffic.closeIdleConnections();
       },
     });
-    this.traffic = createTrafficServer(handler, options.metrics, 'traffic', { ...DEFAULT_LIMITS, ...options.limits });
+    this.traffic = createTrafficServer(handler, options.metrics, 'traffic', { ...DEFAULT_LIMITS, ...options.limits }, upgrade);
     this.admin = createAdminServer({
       registry: options.metrics.registry,
       status: () => this.status(),

@@ -17,6 +17,7 @@ export const PROXY_ERRORS = {
   duplicateHost: { status: 400, code: 'PASSTHRU_DUPLICATE_HOST', body: 'Bad Request: more than one Host header.\n' },
   badHost: { status: 400, code: 'PASSTHRU_BAD_HOST', body: 'Bad Request: the Host header is not a valid host[:port].\n' },
   transferCoding: { status: 501, code: 'PASSTHRU_TRANSFER_CODING', body: 'Not Implemented: only the chunked transfer coding is supported.\n' },
+  notWebSocket: { status: 501, code: 'PASSTHRU_UPGRADE_UNSUPPORTED', body: 'Not Implemented: only WebSocket upgrades are proxied.\n' },
   expectation: { status: 417, code: 'PASSTHRU_EXPECTATION', body: 'Expectation Failed: only 100-continue is supported.\n' },
   tooManyHeaders: { status: 431, code: 'PASSTHRU_TOO_MANY_HEADERS', body: 'Request Header Fields Too Large.\n' },
 } as const satisfies Record<string, ProxyError>;

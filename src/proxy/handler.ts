@@ -4,15 +4,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { insertedCookie, requestedRoute } from '../balancer/sticky.ts';
+import { insertedCookie } from '../balancer/sticky.ts';
 import type { HealthRegistry } from '../health/registry.ts';
 import type { FailureKind } from '../health/server-state.ts';
 import { methodLabel, NO_SERVER, NO_TARGET, type Metrics } from '../metrics/registry.ts';
 import { normalizeHost, pathOf } from '../routing/match.ts';
 import type { Store } from '../routing/store.ts';
 import { PROXY_ERRORS, sendError, type ProxyError } from './errors.ts';
-import { applyForwarding } from './forwarding.ts';
-import { rejectReason, stripHopByHop } from './hygiene.ts';
+import { rejectReason } from './hygiene.ts';
+import { prepareRequest, type Prepared } from './prepare.ts';
+import { stripRoot } from './rewrite.ts';
+import { selectFirst } from './select.ts';
 import type { ForwardOptions, Outbound, Outcome } from './outbound.ts';
 import { relay } from './relay.ts';
 import type { RuntimeTable, ServerRuntime, TargetRuntime } from './runtime.ts';
@@ -60,7 +62,12 @@ interface Exchange {
   pinnedNoFailover: boolean;
   attemptOpen: boolean;
   attemptStarted: number;
+  /** Time to the last attempt's response headers, for the access log. */
+  upstreamMs: number | undefined;
   started: number;
+  contextRoot: string;
+  originalPath: string | undefined;
+  prepared: Prepared | undefined;
 }
 
 const kLastRead = Symbol('passthru.lastBytesRead');
@@ -142,7 +149,9 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     if (outcome.kind === 'response') {
       const upstream = outcome.upstream;
       const status = upstream.statusCode ?? 502;
-      metrics.upstreamDuration.labels(target.config.id, server.route).observe((performance.now() - ex.attemptStarted) / 1000);
+      const upstreamSeconds = (performance.now() - ex.attemptStarted) / 1000;
+      ex.upstreamMs = Math.round(upstreamSeconds * 1e6) / 1e3;
+      metrics.upstreamDuration.labels(target.config.id, server.route).observe(upstreamSeconds);
       if (status >= 502 && status <= 504) {
         health.failed(server.state, 'gateway_error');
         const next = mayRetry(ex, 'response') ? nextServer(ex, server) : undefined;
@@ -159,8 +168,16 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         return;
       }
       const sticky = target.config.sticky;
-      const extra = sticky?.insert && ex.route !== server.route ? ['Set-Cookie', insertedCookie(sticky.cookie, server.route)] : undefined;
-      relay(upstream, ex.res, { via: target.config.headers.via ? via : undefined, close: deps.isDraining(), extra });
+      const prepared = ex.prepared!;
+      const extra = ['X-Request-Id', prepared.requestId];
+      if (sticky?.insert && ex.route !== server.route) extra.push('Set-Cookie', insertedCookie(sticky.cookie, server.route));
+      relay(upstream, ex.res, {
+        via: target.config.headers.via ? via : undefined,
+        close: deps.isDraining(),
+        extra,
+        rewrites: target.rewrites,
+        context: { scheme: prepared.scheme, host: prepared.host, contextRoot: ex.contextRoot },
+      });
       return;
     }
 
@@ -216,15 +233,18 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     metrics.requests.labels(targetId, server, methodLabel(req.method), String(code)).inc();
     metrics.requestDuration.labels(targetId).observe(seconds);
     deps.accessLog?.info({
+      requestId: ex.prepared?.requestId,
       target: targetId,
       server,
       method: req.method,
-      path: pathOf(req.url ?? ''),
+      // the path as the client sent it, without the query (which may carry tokens)
+      path: ex.originalPath ?? pathOf(req.url ?? ''),
       status: code,
       bytesIn,
       bytesOut,
-      retries: ex.retries,
       durationMs: Math.round(seconds * 1e6) / 1e3,
+      upstreamMs: ex.upstreamMs,
+      retries: ex.retries,
       client: clientAddress(req.socket.remoteAddress),
     });
     deps.onResponseDone();
@@ -245,7 +265,11 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       pinnedNoFailover: false,
       attemptOpen: false,
       attemptStarted: 0,
+      upstreamMs: undefined,
       started: performance.now(),
+      contextRoot: '/',
+      originalPath: undefined,
+      prepared: undefined,
     };
     res.once('close', () => finish(ex));
 
@@ -263,38 +287,23 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     ex.target = target;
     target.load.inFlight++;
 
-    const headers = req.headers;
-    const chunked = headers['transfer-encoding'] !== undefined;
-    stripHopByHop(headers);
-    // Node's parser has already de-chunked the body; re-frame it for our own hop, or a bodied
-    // GET would reach the server with no framing at all.
-    if (chunked) headers['transfer-encoding'] = 'chunked';
-    // Node answered "100 Continue" to the client already; the server must not wait for one.
-    delete headers['expect'];
+    ex.contextRoot = match.contextRoot;
     const remote = clientAddress(req.socket.remoteAddress);
-    applyForwarding(headers, {
-      clientIp: remote,
-      trusted: deps.trusted.has(remote),
-      proto: deps.proto,
-      mode: target.config.headers.forwarded,
-      via: target.config.headers.via ? via : undefined,
-    });
+    ex.prepared = prepareRequest(req, target, { clientIp: remote, trusted: deps.trusted.has(remote), proto: deps.proto, via });
 
-    let first: ServerRuntime | undefined;
-    const sticky = target.config.sticky;
-    if (sticky) {
-      ex.route = requestedRoute(headers.cookie, req.url!, sticky.cookie);
-      const pinned = ex.route === undefined ? undefined : target.byRoute.get(ex.route);
-      if (pinned?.state.availableForSession(health.now())) {
-        first = pinned;
-        ex.pinnedNoFailover = sticky.noFailover;
-      } else if (pinned && sticky.noFailover) {
-        // The session's server is down and the session must not move: keep the pin, say 503.
-        ex.server = pinned;
-        return fail(ex, PROXY_ERRORS.noServer);
-      }
+    const selection = selectFirst(req, target, health.now());
+    ex.route = selection.route;
+    ex.pinnedNoFailover = selection.pinned;
+    if (selection.refused) {
+      // The session's server is down and the session must not move: keep the pin, say 503.
+      ex.server = selection.server;
+      return fail(ex, PROXY_ERRORS.noServer);
     }
-    attempt(ex, first ?? target.balancer.pick());
+    if (target.rewrites.stripContextRoot) {
+      ex.originalPath = pathOf(req.url!);
+      req.url = stripRoot(req.url!, match.contextRoot);
+    }
+    attempt(ex, selection.server);
   };
 }
 

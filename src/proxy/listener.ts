@@ -4,6 +4,8 @@ import type { Socket } from 'node:net';
 import type { Metrics } from '../metrics/registry.ts';
 import { PROXY_ERRORS } from './errors.ts';
 import { MAX_HEADER_FIELDS } from './hygiene.ts';
+import { isWebSocketUpgrade } from './upgrade.ts';
+import type { Duplex } from 'node:stream';
 
 export interface ListenerLimits {
   /** Slowloris guard: headers must arrive within this (QUALITY.md: 10 s). */
@@ -18,9 +20,13 @@ export function createTrafficServer(
   metrics: Metrics,
   name: string,
   limits: ListenerLimits = DEFAULT_LIMITS,
+  upgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void,
 ): http.Server {
   const server = http.createServer(
     {
+      // Only WebSocket upgrades leave the request path; h2c and unknown upgrades are served
+      // as plain HTTP/1.1 with their Upgrade headers dropped (never forwarded).
+      shouldUpgradeCallback: isWebSocketUpgrade,
       headersTimeout: limits.headersTimeoutMs,
       // Node only enforces the timeouts above when it checks, every 30 s by default.
       connectionsCheckingInterval: 1_000,
@@ -45,6 +51,7 @@ export function createTrafficServer(
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-passthru-error': code, connection: 'close' });
     res.end(body);
   });
+  if (upgrade) server.on('upgrade', upgrade);
   // A reverse proxy never tunnels: CONNECT gets a 400 and the connection closes.
   server.on('connect', (_req: http.IncomingMessage, socket: Socket) => {
     const { status, body, code } = PROXY_ERRORS.connect;

@@ -2,7 +2,7 @@
 // measurement (bench/) without touching routing or balancing.
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import { createProxyServer, type ProxyServer } from 'http-proxy-3';
 import type { Pool } from './upstreams.ts';
 
@@ -24,9 +24,30 @@ export interface ForwardOptions {
   hasBody: boolean;
 }
 
+export type UpgradeOutcome =
+  /** The server switched protocols; the two sockets are joined. */
+  | { kind: 'upgraded'; upstream: IncomingMessage }
+  /** The server answered without switching (e.g. 403); that answer was relayed as is. */
+  | { kind: 'declined'; status: number }
+  /** No connection, or it broke before the switch: the client socket is being closed. */
+  | { kind: 'connect-failed' | 'failed'; error: NodeJS.ErrnoException };
+
 export interface Outbound {
   /** Sends `req` to `pool`'s server; `done` is called exactly once, unless the client left. */
   forward(req: IncomingMessage, res: ServerResponse, pool: Pool, options: ForwardOptions, done: (outcome: Outcome) => void): void;
+  /**
+   * Proxies a WebSocket upgrade over a fresh connection (never a pooled one: it is taken over
+   * by the new protocol). `onSwitch` may still edit the 101's headers; `done` runs once.
+   */
+  upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    pool: Pool,
+    connectTimeoutMs: number,
+    onSwitch: (upstream: IncomingMessage) => void,
+    done: (outcome: UpgradeOutcome) => void,
+  ): void;
   close(): void;
 }
 
@@ -43,6 +64,20 @@ interface Exchange {
 
 const kExchange = Symbol('passthru.exchange');
 type WithExchange = IncomingMessage & { [kExchange]?: Exchange };
+
+interface UpgradeExchange {
+  onSwitch: (upstream: IncomingMessage) => void;
+  done: (outcome: UpgradeOutcome) => void;
+  settled: boolean;
+}
+const kUpgrade = Symbol('passthru.upgrade');
+type WithUpgrade = IncomingMessage & { [kUpgrade]?: UpgradeExchange };
+
+function settleUpgrade(upgrade: UpgradeExchange, outcome: UpgradeOutcome): void {
+  if (upgrade.settled) return;
+  upgrade.settled = true;
+  upgrade.done(outcome);
+}
 
 /** http-proxy-3 over per-server keep-alive agents; responses are handed back, not relayed. */
 export class HttpProxyOutbound implements Outbound {
@@ -61,6 +96,34 @@ export class HttpProxyOutbound implements Outbound {
     this.proxy.on('error', () => {});
     this.proxy.on('proxyReq', (proxyReq, req, _res, _options, socket) => this.onProxyReq(proxyReq, req as WithExchange, socket));
     this.proxy.on('proxyRes', (proxyRes, req) => this.onProxyRes(proxyRes, req as WithExchange));
+    // Emitted before http-proxy-3 adds its own 'upgrade' listener, so ours runs first and may
+    // still add headers to the 101 it is about to write.
+    this.proxy.on('proxyReqWs', (proxyReq, req) => {
+      const upgrade = (req as WithUpgrade)[kUpgrade];
+      if (!upgrade) return;
+      proxyReq.once('upgrade', (upstream: IncomingMessage) => {
+        upgrade.onSwitch(upstream);
+        settleUpgrade(upgrade, { kind: 'upgraded', upstream });
+      });
+      proxyReq.once('response', (upstream: IncomingMessage) => settleUpgrade(upgrade, { kind: 'declined', status: upstream.statusCode ?? 502 }));
+    });
+  }
+
+  upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    pool: Pool,
+    connectTimeoutMs: number,
+    onSwitch: (upstream: IncomingMessage) => void,
+    done: (outcome: UpgradeOutcome) => void,
+  ): void {
+    const upgrade: UpgradeExchange = { onSwitch, done, settled: false };
+    (req as WithUpgrade)[kUpgrade] = upgrade;
+    this.proxy.ws(req, socket, head, { target: pool.url, agent: false, connectTimeout: connectTimeoutMs }, (err) => {
+      const error = err as NodeJS.ErrnoException;
+      settleUpgrade(upgrade, { kind: CONNECT_ERRORS.has(error.code ?? '') ? 'connect-failed' : 'failed', error });
+    });
   }
 
   forward(req: IncomingMessage, res: ServerResponse, pool: Pool, options: ForwardOptions, done: (o: Outcome) => void): void {

@@ -1,7 +1,8 @@
 // Relays an upstream response to the client: status, headers minus the upstream's hop-by-hop
-// ones, and the body; a body that ends early aborts the client connection so a cut response
-// never looks complete.
+// ones (rewritten per the target's rules), and the body; a body that ends early aborts the
+// client connection so a cut response never looks complete.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { rewriteResponseHeader, type ResponseContext, type TargetRewrites } from './rewrite.ts';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
@@ -10,29 +11,36 @@ export interface RelayOptions {
   via: string | undefined;
   /** Close the client connection after this response (draining, or the client asked). */
   close: boolean;
-  /** Extra headers (name, value pairs), e.g. the sticky cookie passthru inserts. */
+  /** Extra headers (name, value pairs): the sticky cookie passthru inserts, the request id. */
   extra?: readonly string[];
+  rewrites: TargetRewrites;
+  context: ResponseContext;
 }
 
 export function relay(upstream: IncomingMessage, res: ServerResponse, options: RelayOptions): void {
   const raw = upstream.rawHeaders;
   const named = connectionTokens(upstream.headers.connection);
+  const rw = options.rewrites;
   // Raw pairs keep the server's casing and every Set-Cookie as a separate header.
-  const headers: string[] = [];
+  let headers: string[] = [];
   let via: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
+    let value = raw[i + 1]!;
     if (lower === 'via') {
-      via = via ? `${via}, ${raw[i + 1]}` : raw[i + 1];
+      via = via ? `${via}, ${value}` : value;
       continue;
     }
-    headers.push(name, raw[i + 1]!);
+    if (rw.touchesResponse) value = rewriteResponseHeader(lower, value, rw, options.context) ?? value;
+    headers.push(name, value);
   }
   if (options.via) via = via ? `${via}, ${options.via}` : options.via;
   if (via) headers.push('Via', via);
   if (options.extra) headers.push(...options.extra);
+  // headers.response comes last, so `remove` wins over the upstream and over our own additions.
+  if (rw.response) headers = applyRules(headers, rw.response.remove, rw.response.set);
   // Whether the client connection stays open is decided by the client and by us, never by the
   // upstream's own Connection header.
   headers.push('Connection', options.close || !res.shouldKeepAlive ? 'close' : 'keep-alive');
@@ -44,6 +52,14 @@ export function relay(upstream: IncomingMessage, res: ServerResponse, options: R
   upstream.on('error', abortClient);
   upstream.on('close', abortClient);
   upstream.pipe(res);
+}
+
+function applyRules(pairs: string[], remove: readonly string[], set: ReadonlyArray<readonly [string, string]>): string[] {
+  const drop = new Set([...remove, ...set.map(([n]) => n)]);
+  const out: string[] = [];
+  for (let i = 0; i < pairs.length; i += 2) if (!drop.has(pairs[i]!.toLowerCase())) out.push(pairs[i]!, pairs[i + 1]!);
+  for (const [name, value] of set) out.push(name, value);
+  return out;
 }
 
 function connectionTokens(value: string | undefined): Set<string> | undefined {

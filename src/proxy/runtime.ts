@@ -8,6 +8,7 @@ import type { HealthRegistry } from '../health/registry.ts';
 import type { ServerState } from '../health/server-state.ts';
 import type { RoutingConfig, ServerConfig, TargetConfig } from '../routing/model.ts';
 import { RoutingTable } from '../routing/table.ts';
+import { compileRewrites, type TargetRewrites } from './rewrite.ts';
 import type { Pool, UpstreamPools } from './upstreams.ts';
 
 export interface ServerRuntime {
@@ -33,6 +34,7 @@ export interface TargetRuntime {
   readonly byRoute: ReadonlyMap<string, ServerRuntime>;
   readonly balancer: Balancer<ServerRuntime>;
   readonly load: TargetLoad;
+  readonly rewrites: TargetRewrites;
 }
 
 export type RuntimeTable = RoutingTable<TargetRuntime>;
@@ -59,6 +61,7 @@ export function buildRuntimeTable(config: RoutingConfig, pools: UpstreamPools, h
       byRoute: new Map(servers.map((s) => [s.route, s])),
       balancer: balancerFor(target, servers, available),
       load: { inFlight: 0, retrying: 0 },
+      rewrites: compileRewrites(target),
     };
   });
   pools.retainOnly(new Set(config.targets.flatMap((t) => t.servers.map((s) => s.id))));

@@ -28,6 +28,9 @@ export interface PlaneOptions {
   limits?: DataPlaneOptions['limits'];
   clock?: DataPlaneOptions['clock'];
   probe?: DataPlaneOptions['probe'];
+  /** Where the traffic listener binds; "::" for dual-stack tests. */
+  listenHost?: string;
+  websocketMaxLifetimeMs?: number;
 }
 
 export async function startPlane(targets: TargetConfig[] = [], options: PlaneOptions = {}): Promise<TestPlane> {
@@ -52,7 +55,8 @@ export async function startPlane(targets: TargetConfig[] = [], options: PlaneOpt
   };
   const metrics = createMetrics();
   const plane = await DataPlane.start({
-    listen: { host: '127.0.0.1', port: 0 },
+    listen: { host: options.listenHost ?? '127.0.0.1', port: 0 },
+    websocketMaxLifetimeMs: options.websocketMaxLifetimeMs,
     admin: { host: '127.0.0.1', port: 0 },
     trustedProxies: options.trustedProxies ?? [],
     drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
@@ -119,12 +123,12 @@ export interface Answer {
 /** A request with full control of Host and headers (fetch may not set Host). */
 export function request(
   port: number,
-  options: { path?: string; host?: string; method?: string; headers?: Record<string, string>; body?: string } = {},
+  options: { path?: string; host?: string; method?: string; headers?: Record<string, string>; body?: string; address?: string } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
-        host: '127.0.0.1',
+        host: options.address ?? '127.0.0.1',
         port,
         path: options.path ?? '/',
         method: options.method ?? 'GET',
