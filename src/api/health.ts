@@ -5,10 +5,15 @@ import type { Fields } from './fields.ts';
 import { formatDuration } from './duration.ts';
 import { show } from './names.ts';
 
-const HEALTH_FIELDS = ['path', 'interval', 'timeout', 'healthyThreshold', 'unhealthyThreshold', 'expectStatus'] as const;
-const OUTLIER_FIELDS = ['consecutiveFailures', 'ejectionTime', 'maxEjectionPercent'] as const;
+export const HEALTH_FIELDS = ['path', 'interval', 'timeout', 'healthyThreshold', 'unhealthyThreshold', 'expectStatus'] as const;
+export const OUTLIER_FIELDS = ['consecutiveFailures', 'ejectionTime', 'maxEjectionPercent'] as const;
 
 export const DEFAULT_EXPECT_STATUS = '200-399';
+/** What a healthCheck leaves out; the CRD schema carries the same defaults. */
+export const HEALTH_DEFAULTS = { path: '/', intervalMs: 5000, timeoutMs: 2000, healthyThreshold: 2, unhealthyThreshold: 3 };
+export const OUTLIER_DEFAULTS = { consecutiveFailures: 5, ejectionTimeMs: 30_000, maxEjectionPercent: 50 };
+export const THRESHOLD = { min: 1 };
+export const PERCENT = { min: 0, max: 100 };
 
 /** "200-399,404" -> [[200, 399], [404, 404]]; undefined when any part is malformed. */
 export function parseStatusRanges(text: string): Array<[number, number]> | undefined {
@@ -41,20 +46,23 @@ function readExpectStatus(f: Fields): Array<[number, number]> {
   return ranges;
 }
 
+/** A probe path goes into a request line verbatim: "/" then printable ASCII, no spaces. */
+export const PROBE_PATH = /^\/[\u0021-\u007e]*$/;
+
 function checkProbePath(s: string): string | undefined {
   if (!s.startsWith('/')) return `must start with "/", like "/health", got ${show(s)}`;
   // It goes into a request line verbatim.
-  if (/[^\u0021-\u007e]/.test(s)) return `must be ASCII without spaces or control characters, got ${show(s)}`;
+  if (!PROBE_PATH.test(s)) return `must be ASCII without spaces or control characters, got ${show(s)}`;
   return undefined;
 }
 
 export function readHealthCheck(spec: Fields): HealthCheckSpec | undefined {
   const f = spec.object('healthCheck', HEALTH_FIELDS);
   if (f === undefined) return undefined;
-  const path = f.string('path', checkProbePath) ?? '/';
+  const path = f.string('path', checkProbePath) ?? HEALTH_DEFAULTS.path;
   const before = f.issues.list.length;
-  const intervalMs = f.duration('interval', 5000);
-  const timeoutMs = f.duration('timeout', 2000);
+  const intervalMs = f.duration('interval', HEALTH_DEFAULTS.intervalMs);
+  const timeoutMs = f.duration('timeout', HEALTH_DEFAULTS.timeoutMs);
   // Compare only two valid values: a fallback standing in for a bad one would mislead.
   if (f.issues.list.length === before && timeoutMs > intervalMs) {
     f.error(
@@ -66,17 +74,18 @@ export function readHealthCheck(spec: Fields): HealthCheckSpec | undefined {
     path,
     intervalMs,
     timeoutMs,
-    healthyThreshold: f.int('healthyThreshold', { min: 1 }, 2),
-    unhealthyThreshold: f.int('unhealthyThreshold', { min: 1 }, 3),
+    healthyThreshold: f.int('healthyThreshold', THRESHOLD, HEALTH_DEFAULTS.healthyThreshold),
+    unhealthyThreshold: f.int('unhealthyThreshold', THRESHOLD, HEALTH_DEFAULTS.unhealthyThreshold),
     expectStatus: readExpectStatus(f),
   };
 }
 
 export function readOutlierDetection(spec: Fields): OutlierDetectionSpec {
   const f = spec.object('outlierDetection', OUTLIER_FIELDS);
+  const d = OUTLIER_DEFAULTS;
   return {
-    consecutiveFailures: f?.int('consecutiveFailures', { min: 1 }, 5) ?? 5,
-    ejectionTimeMs: f?.duration('ejectionTime', 30_000) ?? 30_000,
-    maxEjectionPercent: f?.int('maxEjectionPercent', { min: 0, max: 100 }, 50) ?? 50,
+    consecutiveFailures: f?.int('consecutiveFailures', THRESHOLD, d.consecutiveFailures) ?? d.consecutiveFailures,
+    ejectionTimeMs: f?.duration('ejectionTime', d.ejectionTimeMs) ?? d.ejectionTimeMs,
+    maxEjectionPercent: f?.int('maxEjectionPercent', PERCENT, d.maxEjectionPercent) ?? d.maxEjectionPercent,
   };
 }

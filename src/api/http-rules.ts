@@ -4,13 +4,19 @@ import type { ConnectorMode, ForwardedMode, HeaderRules, HeadersSpec, RewriteSpe
 import type { Fields } from './fields.ts';
 import { checkDns1123Subdomain, checkHeaderValue, checkSecretKey, checkToken, show } from './names.ts';
 
-const HEADERS_FIELDS = ['forwarded', 'via', 'connector', 'connectorSecretRef', 'request', 'response'] as const;
-const RULES_FIELDS = ['set', 'remove'] as const;
-const SECRET_REF_FIELDS = ['name', 'key'] as const;
-const REWRITE_FIELDS = ['stripContextRoot', 'reverseRedirects', 'cookieDomain', 'cookiePath'] as const;
-const FORWARDED_MODES: readonly ForwardedMode[] = ['xForwarded', 'forwarded', 'both', 'none'];
-const CONNECTOR_MODES: readonly ConnectorMode[] = ['none', 'websphere'];
-const MAX_HEADER_RULES = 64;
+export const HEADERS_FIELDS = ['forwarded', 'via', 'connector', 'connectorSecretRef', 'request', 'response'] as const;
+export const RULES_FIELDS = ['set', 'remove'] as const;
+export const SECRET_REF_FIELDS = ['name', 'key'] as const;
+export const REWRITE_FIELDS = ['stripContextRoot', 'reverseRedirects', 'cookieDomain', 'cookiePath'] as const;
+export const FORWARDED_MODES: readonly ForwardedMode[] = ['xForwarded', 'forwarded', 'both', 'none'];
+export const CONNECTOR_MODES: readonly ConnectorMode[] = ['none', 'websphere'];
+export const MAX_HEADER_RULES = 64;
+/** What headers and rewrite leave out; the CRD schema carries the same defaults. */
+export const HEADERS_DEFAULTS = { forwarded: 'xForwarded', via: true, connector: 'none' } as const;
+export const REWRITE_DEFAULTS = { stripContextRoot: false, reverseRedirects: true } as const;
+/** Cookie domains and paths end up inside a Set-Cookie attribute. */
+// eslint-disable-next-line no-control-regex
+export const REWRITE_FORBIDDEN = /[\u0000-\u001f\u007f;]/;
 
 function readRules(headers: Fields | undefined, key: 'request' | 'response'): HeaderRules {
   const f = headers?.object(key, RULES_FIELDS);
@@ -41,10 +47,11 @@ function readRules(headers: Fields | undefined, key: 'request' | 'response'): He
 
 export function readHeaders(spec: Fields): HeadersSpec {
   const f = spec.object('headers', HEADERS_FIELDS);
-  const connector = f?.oneOf('connector', CONNECTOR_MODES, 'none') ?? 'none';
+  const d = HEADERS_DEFAULTS;
+  const connector = f?.oneOf('connector', CONNECTOR_MODES, d.connector) ?? d.connector;
   const out: HeadersSpec = {
-    forwarded: f?.oneOf('forwarded', FORWARDED_MODES, 'xForwarded') ?? 'xForwarded',
-    via: f?.bool('via', true) ?? true,
+    forwarded: f?.oneOf('forwarded', FORWARDED_MODES, d.forwarded) ?? d.forwarded,
+    via: f?.bool('via', d.via) ?? d.via,
     connector,
     request: readRules(f, 'request'),
     response: readRules(f, 'response'),
@@ -62,16 +69,15 @@ export function readHeaders(spec: Fields): HeadersSpec {
 }
 
 function checkRewriteValue(v: string): string | undefined {
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f\u007f;]/.test(v) ? 'must not contain control characters or ";"' : undefined;
+  return REWRITE_FORBIDDEN.test(v) ? 'must not contain control characters or ";"' : undefined;
 }
 
 export function readRewrite(spec: Fields): RewriteSpec {
   const f = spec.object('rewrite', REWRITE_FIELDS);
   const check = (k: string, v: string) => ({ key: checkRewriteValue(k), value: checkRewriteValue(v) });
   return {
-    stripContextRoot: f?.bool('stripContextRoot', false) ?? false,
-    reverseRedirects: f?.bool('reverseRedirects', true) ?? true,
+    stripContextRoot: f?.bool('stripContextRoot', REWRITE_DEFAULTS.stripContextRoot) ?? REWRITE_DEFAULTS.stripContextRoot,
+    reverseRedirects: f?.bool('reverseRedirects', REWRITE_DEFAULTS.reverseRedirects) ?? REWRITE_DEFAULTS.reverseRedirects,
     cookieDomain: f?.stringMap('cookieDomain', check) ?? {},
     cookiePath: f?.stringMap('cookiePath', check) ?? {},
   };

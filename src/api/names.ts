@@ -3,12 +3,17 @@
 
 import { isIP } from 'node:net';
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+// Exported for the CRD schema (src/api/crd), which writes the same formats for the API server.
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+export const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 /** RFC 7230 token: header names and cookie names. */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+export const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+export const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+export const MAX_LABEL = 63;
+export const MAX_SUBDOMAIN = 253;
+export const MAX_SECRET_KEY = 253;
+export const MAX_SERVICE_PORT_NAME = 15;
 
 export function show(value: unknown): string {
   if (value === null) return 'null';
@@ -19,11 +24,11 @@ export function show(value: unknown): string {
 }
 
 export function isDns1123Label(s: string): boolean {
-  return s.length <= 63 && DNS1123_LABEL.test(s);
+  return s.length <= MAX_LABEL && DNS1123_LABEL.test(s);
 }
 
 export function isDns1123Subdomain(s: string): boolean {
-  return s.length <= 253 && s.split('.').every(isDns1123Label);
+  return s.length <= MAX_SUBDOMAIN && s.split('.').every(isDns1123Label);
 }
 
 export function checkDns1123Subdomain(s: string): string | undefined {
@@ -37,12 +42,12 @@ export function checkDns1123Label(s: string): string | undefined {
 }
 
 export function checkDns1035Label(s: string): string | undefined {
-  if (s.length <= 63 && DNS1035_LABEL.test(s)) return undefined;
+  if (s.length <= MAX_LABEL && DNS1035_LABEL.test(s)) return undefined;
   return `must be a lower-case DNS label starting with a letter (letters, digits and "-", at most 63 characters), got ${show(s)}`;
 }
 
 export function checkIanaServiceName(s: string): string | undefined {
-  if (s.length <= 15 && IANA_SVC_NAME.test(s) && /[a-z]/.test(s) && !s.includes('--')) return undefined;
+  if (s.length <= MAX_SERVICE_PORT_NAME && IANA_SVC_NAME.test(s) && /[a-z]/.test(s) && !s.includes('--')) return undefined;
   return `must be a port number from 1 to 65535 or a named port (lower-case letters, digits and "-", at most 15 characters), got ${show(s)}`;
 }
 
@@ -52,7 +57,7 @@ export function checkToken(s: string, what: string): string | undefined {
 }
 
 export function checkSecretKey(s: string): string | undefined {
-  if (s.length <= 253 && SECRET_KEY.test(s)) return undefined;
+  if (s.length <= MAX_SECRET_KEY && SECRET_KEY.test(s)) return undefined;
   return `must be a Secret key (letters, digits, "-", "_" and "."), got ${show(s)}`;
 }
 

@@ -6,11 +6,13 @@ import { Fields } from './fields.ts';
 import { checkDns1035Label, checkIanaServiceName, normaliseServerHost, show } from './names.ts';
 
 export const MAX_SERVERS = 64;
-const SERVER_FIELDS = ['host', 'port', 'route', 'weight', 'backup'] as const;
-const SERVICE_FIELDS = ['name', 'port'] as const;
+export const SERVER_FIELDS = ['host', 'port', 'route', 'weight', 'backup'] as const;
+export const SERVICE_FIELDS = ['name', 'port'] as const;
 /** The route is the text after the last "." of a session cookie, so it must not contain one. */
-const ROUTE = /^[A-Za-z0-9_-]{1,64}$/;
-const PORT = { min: 1, max: 65535 };
+export const ROUTE = /^[A-Za-z0-9_-]{1,64}$/;
+export const PORT = { min: 1, max: 65535 };
+/** Apache's "loadfactor". */
+export const WEIGHT = { min: 1, max: 100, default: 1 };
 
 /**
  * The route id of a server whose manifest names none: stable across restarts and
@@ -37,7 +39,7 @@ function readServer(spec: Fields, raw: unknown, i: number, port: number): Server
     }
   }
   const serverPort = f.int('port', PORT, port);
-  const weight = f.int('weight', { min: 1, max: 100 }, 1);
+  const weight = f.int('weight', WEIGHT, WEIGHT.default);
   const backup = f.bool('backup', false);
   const route = f.string('route', (s) =>
     ROUTE.test(s) ? undefined : `must be 1 to 64 letters, digits, "-" or "_" (it is sent in a cookie), got ${show(s)}`,

@@ -22,7 +22,7 @@ import { checkDns1123Subdomain, checkToken, show } from './names.ts';
 
 export { validateSecret } from './secret.ts';
 
-const TOP_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'status'] as const;
+export const TOP_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'status'] as const;
 export const SPEC_FIELDS = [
   'hosts',
   'contextRoots',
@@ -40,14 +40,26 @@ export const SPEC_FIELDS = [
   'rewrite',
   'tls',
 ] as const;
-const PROTOCOLS: readonly Protocol[] = ['http', 'https'];
-const METHODS: readonly BalancingMethod[] = ['byRequests', 'byTraffic', 'byBusyness'];
+export const PROTOCOLS: readonly Protocol[] = ['http', 'https'];
+export const METHODS: readonly BalancingMethod[] = ['byRequests', 'byTraffic', 'byBusyness'];
+export const STICKY_FIELDS = ['cookie', 'insert', 'noFailover'] as const;
+export const TIMEOUTS_FIELDS = ['connect', 'response', 'idle'] as const;
+/** What a spec leaves out; the CRD schema carries the same defaults. */
+export const SPEC_DEFAULTS = {
+  protocol: 'http',
+  method: 'byRequests',
+  timeouts: { connectMs: 5000, responseMs: 60_000, idleMs: 300_000 },
+  retryAttempts: 2,
+  sticky: { insert: false, noFailover: false },
+} as const;
+export const RETRY_ATTEMPTS = { min: 0, max: 10 };
 
 function readSticky(spec: Fields): StickySessionSpec | undefined {
-  const f = spec.object('stickySession', ['cookie', 'insert', 'noFailover']);
+  const f = spec.object('stickySession', STICKY_FIELDS);
   if (f === undefined) return undefined;
   const cookie = f.required('cookie') ? f.string('cookie', (s) => checkToken(s, 'cookie name')) : undefined;
-  return { cookie: cookie ?? '', insert: f.bool('insert', false), noFailover: f.bool('noFailover', false) };
+  const d = SPEC_DEFAULTS.sticky;
+  return { cookie: cookie ?? '', insert: f.bool('insert', d.insert), noFailover: f.bool('noFailover', d.noFailover) };
 }
 
 function readSpec(issues: Issues, raw: unknown): ReverseProxyTargetSpec | undefined {
@@ -57,16 +69,17 @@ function readSpec(issues: Issues, raw: unknown): ReverseProxyTargetSpec | undefi
   }
   const f = Fields.open(issues, raw, ['spec'], SPEC_FIELDS);
   if (f === undefined) return undefined;
-  const protocol = f.oneOf('protocol', PROTOCOLS, 'http');
+  const d = SPEC_DEFAULTS;
+  const protocol = f.oneOf('protocol', PROTOCOLS, d.protocol);
   const port = f.has('port') ? f.int('port', { min: 1, max: 65535 }, 0) : undefined;
   const spec: ReverseProxyTargetSpec = {
     hosts: readHosts(f),
     contextRoots: readContextRoots(f),
     protocol,
-    loadBalancing: { method: f.object('loadBalancing', ['method'])?.oneOf('method', METHODS, 'byRequests') ?? 'byRequests' },
+    loadBalancing: { method: f.object('loadBalancing', ['method'])?.oneOf('method', METHODS, d.method) ?? d.method },
     outlierDetection: readOutlierDetection(f),
-    timeouts: { connectMs: 5000, responseMs: 60_000, idleMs: 300_000 },
-    retries: { attempts: f.object('retries', ['attempts'])?.int('attempts', { min: 0, max: 10 }, 2) ?? 2 },
+    timeouts: { ...d.timeouts },
+    retries: { attempts: f.object('retries', ['attempts'])?.int('attempts', RETRY_ATTEMPTS, d.retryAttempts) ?? d.retryAttempts },
     headers: readHeaders(f),
     rewrite: readRewrite(f),
   };
@@ -87,12 +100,12 @@ function readSpec(issues: Issues, raw: unknown): ReverseProxyTargetSpec | undefi
   const healthCheck = readHealthCheck(f);
   if (healthCheck !== undefined) spec.healthCheck = healthCheck;
 
-  const timeouts = f.object('timeouts', ['connect', 'response', 'idle']);
+  const timeouts = f.object('timeouts', TIMEOUTS_FIELDS);
   if (timeouts !== undefined) {
     spec.timeouts = {
-      connectMs: timeouts.duration('connect', 5000),
-      responseMs: timeouts.duration('response', 60_000),
-      idleMs: timeouts.duration('idle', 300_000),
+      connectMs: timeouts.duration('connect', d.timeouts.connectMs),
+      responseMs: timeouts.duration('response', d.timeouts.responseMs),
+      idleMs: timeouts.duration('idle', d.timeouts.idleMs),
     };
   }
   const tls = f.object('tls', ['secretName']);
