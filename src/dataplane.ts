@@ -10,7 +10,7 @@ import { httpProbe, type Probe } from './health/probe.ts';
 import { HealthRegistry } from './health/registry.ts';
 import { targetsStatus, type TargetsStatus } from './admin/status.ts';
 import type { Metrics } from './metrics/registry.ts';
-import { createHandler } from './proxy/handler.ts';
+import { createHandler, type ProxyDeps } from './proxy/handler.ts';
 import { createUpgradeHandler } from './proxy/upgrade.ts';
 import { createTrafficServer, DEFAULT_LIMITS, drainServer, type ListenerLimits } from './proxy/listener.ts';
 import { HttpProxyOutbound } from './proxy/outbound.ts';
@@ -66,28 +66,20 @@ export class DataPlane {
       const now = clock.now();
       return [...this.health.all()].map((s) => ({ target: s.targetId, server: s.route, up: s.available(now), inFlight: s.inFlight }));
     };
-    const trusted = new TrustedProxies(options.trustedProxies);
-    const upgrade = createUpgradeHandler({
+    const proxyDeps: ProxyDeps = {
       store: this.store,
       outbound: this.outbound,
       health: this.health,
-      trusted,
+      trusted: new TrustedProxies(options.trustedProxies),
       metrics,
       logger: options.logger.child({ part: 'proxy' }),
       proto: 'http',
       viaName: options.viaName,
-      maxLifetimeMs: options.websocketMaxLifetimeMs ?? 24 * 3600_000,
-    });
+    };
+    const upgrade = createUpgradeHandler({ ...proxyDeps, maxLifetimeMs: options.websocketMaxLifetimeMs ?? 24 * 3600_000 });
     const handler = createHandler({
-      store: this.store,
-      outbound: this.outbound,
-      health: this.health,
-      trusted,
-      metrics: options.metrics,
-      logger: options.logger.child({ part: 'proxy' }),
+      ...proxyDeps,
       accessLog: options.accessLog ? options.logger.child({ log: 'access' }) : undefined,
-      proto: 'http',
-      viaName: options.viaName,
       isDraining: () => this.draining,
       onResponseDone: () => {
         if (this.draining) this.traffic.closeIdleConnections();

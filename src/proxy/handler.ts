@@ -20,18 +20,22 @@ import { relay } from './relay.ts';
 import type { RuntimeTable, ServerRuntime, TargetRuntime } from './runtime.ts';
 import { clientAddress, type TrustedProxies } from './trust.ts';
 
-export interface HandlerDeps {
+/** What both the request handler and the upgrade handler work with. */
+export interface ProxyDeps {
   store: Store<RuntimeTable>;
   outbound: Outbound;
   health: HealthRegistry;
   trusted: TrustedProxies;
   metrics: Metrics;
   logger: Logger;
-  /** A pino logger for access lines, or undefined when --access-log is off. */
-  accessLog: Logger | undefined;
   proto: 'http' | 'https';
   /** The Via pseudonym: "1.1 <name>". */
   viaName: string;
+}
+
+export interface HandlerDeps extends ProxyDeps {
+  /** A pino logger for access lines, or undefined when --access-log is off. */
+  accessLog: Logger | undefined;
   isDraining: () => boolean;
   /** Called when a response is over; the listener uses it to close idle connections while draining. */
   onResponseDone: () => void;

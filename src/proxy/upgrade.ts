@@ -6,29 +6,17 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { insertedCookie } from '../balancer/sticky.ts';
-import { methodLabel, NO_SERVER, type Metrics } from '../metrics/registry.ts';
-import type { HealthRegistry } from '../health/registry.ts';
-import type { Logger } from 'pino';
+import { methodLabel, NO_SERVER } from '../metrics/registry.ts';
 import { normalizeHost, pathOf } from '../routing/match.ts';
-import type { Store } from '../routing/store.ts';
 import { PROXY_ERRORS, type ProxyError } from './errors.ts';
 import { rejectReason } from './hygiene.ts';
-import type { Outbound } from './outbound.ts';
 import { prepareRequest } from './prepare.ts';
 import { stripRoot } from './rewrite.ts';
-import type { RuntimeTable } from './runtime.ts';
 import { selectFirst } from './select.ts';
-import { clientAddress, type TrustedProxies } from './trust.ts';
+import { clientAddress } from './trust.ts';
+import type { ProxyDeps } from './handler.ts';
 
-export interface UpgradeDeps {
-  store: Store<RuntimeTable>;
-  outbound: Outbound;
-  health: HealthRegistry;
-  trusted: TrustedProxies;
-  metrics: Metrics;
-  logger: Logger;
-  proto: 'http' | 'https';
-  viaName: string;
+export interface UpgradeDeps extends ProxyDeps {
   /** A WebSocket lives at most this long, however busy (default 24 h). */
   maxLifetimeMs: number;
 }
