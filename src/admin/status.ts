@@ -1,7 +1,8 @@
-// The JSON behind GET /api/targets (and, later, the status page): every target with its
-// servers and their live state. Never includes secret values.
+// The JSON behind GET /api/targets and the status page: every target with its servers and
+// their live state. Never includes secret values (the connector secret stays in the config).
+import type { StickySessionSpec } from '../api/types.ts';
 import type { TargetStatus } from '../controller/translate.ts';
-import type { ServerHealthState } from '../health/server-state.ts';
+import type { Override, ServerHealthState } from '../health/server-state.ts';
 import type { RuntimeTable } from '../proxy/runtime.ts';
 
 export interface ServerStatus {
@@ -11,11 +12,19 @@ export interface ServerStatus {
   weight: number;
   backup: boolean;
   state: ServerHealthState;
+  /** The runtime override from the admin API, if any: it wins over health in `state`. */
+  override: Override | null;
   since: string;
   inFlight: number;
   requests: number;
   errors: number;
   lastCheck: { at: string; ok: boolean; status?: number; error?: string } | null;
+  /**
+   * Mean upstream response time (request sent to response headers) over the last minute,
+   * from passthru_upstream_duration_seconds; null when the server answered nothing in that
+   * window. Filled in by the admin server, which owns the sampling.
+   */
+  latencyMs?: number | null;
 }
 
 export interface TargetStatusView {
@@ -28,12 +37,21 @@ export interface TargetStatusView {
   hosts: string[];
   contextRoots: string[];
   method: string;
+  sticky: StickySessionSpec | null;
   healthyServers: number;
   servers: ServerStatus[];
 }
 
 export interface TargetsStatus {
   targets: TargetStatusView[];
+}
+
+/** What GET /api/targets answers: the status plus what the page needs to know about the listener. */
+export interface AdminView extends TargetsStatus {
+  /** When this view was taken; the page measures check ages against it, not the browser's clock. */
+  generatedAt: string;
+  /** True when an admin token is configured, so drain/disable/enable may be posted. */
+  writable: boolean;
 }
 
 export function targetsStatus(table: RuntimeTable, statuses: readonly TargetStatus[], now: number): TargetsStatus {
@@ -50,6 +68,7 @@ export function targetsStatus(table: RuntimeTable, statuses: readonly TargetStat
         weight: s.weight,
         backup: s.backup,
         state: s.state.state(now),
+        override: s.state.override ?? null,
         since: new Date(s.state.since).toISOString(),
         inFlight: s.state.inFlight,
         requests: s.state.requests,
@@ -57,6 +76,7 @@ export function targetsStatus(table: RuntimeTable, statuses: readonly TargetStat
         lastCheck: check ? { ...check, at: new Date(check.at).toISOString() } : null,
       };
     });
+    const sticky = runtime?.config.sticky;
     return {
       id: status.id,
       namespace,
@@ -67,6 +87,7 @@ export function targetsStatus(table: RuntimeTable, statuses: readonly TargetStat
       hosts: runtime?.config.hosts ?? [],
       contextRoots: runtime?.config.contextRoots ?? [],
       method: runtime?.config.method ?? '',
+      sticky: sticky ? { cookie: sticky.cookie, insert: sticky.insert, noFailover: sticky.noFailover } : null,
       healthyServers: servers.filter((s) => s.state === 'healthy').length,
       servers,
     };
