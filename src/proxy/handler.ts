@@ -241,8 +241,9 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       target: targetId,
       server,
       method: req.method,
-      // the path as the client sent it, without the query (which may carry tokens)
-      path: ex.originalPath ?? pathOf(req.url ?? ''),
+      // the path as the client sent it, without the query or ;parameters (which may carry
+      // tokens and session ids, e.g. ;jsessionid=...)
+      path: loggablePath(ex.originalPath ?? pathOf(req.url ?? '')),
       status: code,
       bytesIn,
       bytesOut,
@@ -309,6 +310,11 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     }
     attempt(ex, selection.server);
   };
+}
+
+/** A path fit for logs: each segment without its ;parameters. */
+export function loggablePath(path: string): string {
+  return path.includes(';') ? path.replace(/;[^/]*/g, '') : path;
 }
 
 function hasBody(req: IncomingMessage): boolean {

@@ -74,7 +74,8 @@ spec:
     // Pinned to a dead server: connect failures are logged, the session fails over.
     expect((await request(port, { path: '/ws/c', headers: { ...headers, cookie: `JSESSIONID=${cookie}.dead` } })).status).toBe(200);
     expect((await request(port, { path: `/nowhere?jsessionid=${querySecret}`, headers })).status).toBe(404);
-    expect(up.seen.length).toBe(3);
+    expect((await request(port, { path: `/ws/a;jsessionid=${cookie}.r1`, headers })).status).toBe(200);
+    expect(up.seen.length).toBe(4);
 
     const drain = '/api/targets/test/ws/servers/r1/drain';
     expect((await adminRequest(adminPort, drain, { headers: { authorization: `Bearer ${wrongToken}` } })).status).toBe(401);

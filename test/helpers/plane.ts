@@ -31,6 +31,7 @@ export interface PlaneOptions {
   /** Where the traffic listener binds; "::" for dual-stack tests. */
   listenHost?: string;
   websocketMaxLifetimeMs?: number;
+  adminToken?: string;
 }
 
 export async function startPlane(targets: TargetConfig[] = [], options: PlaneOptions = {}): Promise<TestPlane> {
@@ -57,6 +58,7 @@ export async function startPlane(targets: TargetConfig[] = [], options: PlaneOpt
   const plane = await DataPlane.start({
     listen: { host: options.listenHost ?? '127.0.0.1', port: 0 },
     websocketMaxLifetimeMs: options.websocketMaxLifetimeMs,
+    adminToken: options.adminToken,
     admin: { host: '127.0.0.1', port: 0 },
     trustedProxies: options.trustedProxies ?? [],
     drainTimeoutMs: options.drainTimeoutMs ?? 5_000,

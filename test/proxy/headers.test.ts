@@ -156,3 +156,12 @@ describe('X-Request-Id', () => {
     expect(kept.headers['x-request-id']).toBe('lb-1234');
   });
 });
+
+describe('the access log path', () => {
+  it('drops ;parameters (session ids) and the query', async () => {
+    const { loggablePath } = await import('../../src/proxy/handler.ts');
+    expect(loggablePath('/app/page;jsessionid=ABC.srv1')).toBe('/app/page');
+    expect(loggablePath('/a;x=1/b;y=2')).toBe('/a/b');
+    expect(loggablePath('/plain/path')).toBe('/plain/path');
+  });
+});
