@@ -86,7 +86,7 @@ spec:
 
     // The log did record this traffic: the check below is not vacuous.
     const access = proc.logs.filter((l) => l['log'] === 'access');
-    expect(access).toHaveLength(4);
+    expect(access).toHaveLength(5);
     expect(access[0]).toMatchObject({ target: 'test/ws', server: 'r1', method: 'GET', path: '/ws/a', status: 200 });
     expect(proc.logs.some((l) => l.msg === 'upstream connect-failed')).toBe(true);
     expect(proc.logs.some((l) => l.msg === 'server override set')).toBe(true);
