@@ -1,7 +1,8 @@
-// String formats as the API server checks them: RE2 patterns and CEL rules that say in
-// validate.ts's words what is wrong. Where a regex exists in src/api it is reused (through
-// re2()); where validate.ts checks in code (label lengths, IP literals, wildcards), the
-// regex here is written anew and test/api/crd-schema.test.ts runs both over one corpus.
+// String formats as the API server checks them: RE2 patterns, and CEL rules that say in
+// validate.ts's words what is wrong (the API server prints the offending value itself).
+// Where a regex exists in src/api it is reused (through re2()); where validate.ts checks in
+// code (label lengths, IP literals, wildcards), the regex here is written anew and
+// test/api/crd-schema.test.ts runs both over one corpus.
 
 import { formatDuration } from '../duration.ts';
 import { MAX_DURATION_MS } from '../fields.ts';
@@ -10,11 +11,15 @@ import type { CelRule, Schema } from './schema-types.ts';
 
 /**
  * A JavaScript regex source as RE2 (Go's regexp, which the API server runs) reads it:
- * `\uXXXX` becomes `\x{XXXX}`. Flags would change the meaning, so none are allowed.
+ * `\uXXXX` becomes `\xHH` (or `\x{HHHH}`), `\/` becomes `/`. Flags would change the
+ * meaning, so none are allowed.
  */
 export function re2(re: RegExp): string {
   if (re.flags !== '') throw new Error(`regex /${re.source}/${re.flags}: flags have no RE2 equivalent here`);
-  return re.source.replace(/\\u([0-9a-fA-F]{4})/g, '\\x{$1}').replace(/\\\//g, '/');
+  return re.source
+    .replace(/\\u00([0-9a-fA-F]{2})/g, '\\x$1')
+    .replace(/\\u([0-9a-fA-F]{4})/g, '\\x{$1}')
+    .replace(/\\\//g, '/');
 }
 
 /** A CEL string literal: raw (no escapes to read) whenever a quote character allows it. */
@@ -22,11 +27,6 @@ export function celString(s: string): string {
   if (!s.includes("'")) return `r'${s}'`;
   if (!s.includes('"')) return `r"${s}"`;
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
-
-/** `'<text>' + self + '"'`-style message pieces: CEL errors show the type, not the value. */
-export function gotValue(text: string, value = 'self'): string {
-  return `${celString(`${text}, got "`)} + ${value} + '"'`;
 }
 
 // Label length (1..63) is in the regex itself, since a pattern cannot count per label otherwise.
@@ -50,9 +50,7 @@ export function dnsSubdomain(description: string): Schema {
     'x-kubernetes-validations': [
       {
         rule: `self.matches(${celString(DNS_SUBDOMAIN)})`,
-        messageExpression: gotValue(
-          'must be a lower-case DNS name (letters, digits, "-" and ".", at most 253 characters, like "my-app")',
-        ),
+        message: 'must be a lower-case DNS name (letters, digits, "-" and ".", at most 253 characters, like "my-app")',
       },
     ],
   };
@@ -66,9 +64,7 @@ export function dns1035Label(description: string): Schema {
     'x-kubernetes-validations': [
       {
         rule: `self.matches(${celString(re2(DNS1035_LABEL))})`,
-        messageExpression: gotValue(
-          'must be a lower-case DNS label starting with a letter (letters, digits and "-", at most 63 characters)',
-        ),
+        message: 'must be a lower-case DNS label starting with a letter (letters, digits and "-", at most 63 characters)',
       },
     ],
   };
@@ -79,10 +75,10 @@ export function durationRules(): CelRule[] {
   const ok = `self.matches(${celString(DURATION)})`;
   const max = formatDuration(MAX_DURATION_MS);
   return [
-    { rule: ok, messageExpression: gotValue('must be a duration like "5s" or "1m30s"') },
+    { rule: ok, message: 'must be a duration like "5s" or "1m30s"' },
     // Guarded: duration() on a malformed string is an evaluation error, not a clean message.
-    { rule: `!${ok} || duration(self) > duration('0s')`, messageExpression: gotValue('must be longer than 0') },
-    { rule: `!${ok} || duration(self) <= duration('${max}')`, messageExpression: gotValue(`must be at most ${max}`) },
+    { rule: `!${ok} || duration(self) > duration('0s')`, message: 'must be longer than 0' },
+    { rule: `!${ok} || duration(self) <= duration('${max}')`, message: `must be at most ${max}` },
   ];
 }
 

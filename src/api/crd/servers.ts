@@ -5,7 +5,7 @@
 import { MAX_CONTEXT_ROOTS, MAX_HOSTS } from '../matching.ts';
 import { MAX_SERVERS, PORT, ROUTE, SERVER_FIELDS, SERVICE_FIELDS, WEIGHT } from '../servers.ts';
 import { IANA_SVC_NAME, MAX_SERVICE_PORT_NAME, MAX_SUBDOMAIN } from '../names.ts';
-import { celString, dns1035Label, gotValue, re2, ROUTE_HOST, SERVER_DNS } from './formats.ts';
+import { celString, dns1035Label, re2, ROUTE_HOST, SERVER_DNS } from './formats.ts';
 import type { Schema } from './schema-types.ts';
 
 /** validate.ts has no limit; CEL's cost estimate needs one, and no real path comes near it. */
@@ -29,9 +29,7 @@ export const hosts: Schema = {
       { rule: `self != '*'`, message: 'must not be "*"; leave hosts empty to match any host' },
       {
         rule: `self == '*' || (self.matches(${celString(ROUTE_HOST)}) && size(self) <= (self.startsWith('*.') ? ${MAX_SUBDOMAIN + 2} : ${MAX_SUBDOMAIN}))`,
-        messageExpression: gotValue(
-          'must be a DNS name like "apps.example.com" or a wildcard like "*.example.com" (no scheme, port or path)',
-        ),
+        message: 'must be a DNS name like "apps.example.com" or a wildcard like "*.example.com" (no scheme, port or path)',
       },
     ],
   },
@@ -56,17 +54,17 @@ export const contextRoots: Schema = {
     maxLength: MAX_CONTEXT_ROOT_LENGTH,
     // In checkContextRoot's order; each guarded so one mistake gives one message.
     'x-kubernetes-validations': [
-      { rule: `self.startsWith('/')`, messageExpression: gotValue('must start with "/", like "/app"') },
+      { rule: `self.startsWith('/')`, message: 'must start with "/", like "/app"' },
       {
         rule: `self.matches(${celString('^[\\x21-\\x7e]*$')})`,
-        messageExpression: gotValue('must be ASCII without whitespace or control characters (percent-encode others)'),
+        message: 'must be ASCII without whitespace or control characters (percent-encode others)',
       },
-      { rule: `!self.contains('?')`, messageExpression: gotValue('must be a path without a query ("?")') },
-      { rule: `!self.contains('#')`, messageExpression: gotValue('must be a path without a fragment ("#")') },
-      { rule: `!self.contains('//')`, messageExpression: gotValue('must not contain "//"') },
+      { rule: `!self.contains('?')`, message: 'must be a path without a query ("?")' },
+      { rule: `!self.contains('#')`, message: 'must be a path without a fragment ("#")' },
+      { rule: `!self.contains('//')`, message: 'must not contain "//"' },
       {
         rule: `!self.matches('(^|/)[.][.]?(/|$)')`,
-        messageExpression: gotValue('must not contain "." or ".." segments'),
+        message: 'must not contain "." or ".." segments',
       },
     ],
   },
@@ -89,9 +87,7 @@ const server: Record<(typeof SERVER_FIELDS)[number], Schema> = {
           'isIP(self) || ' +
           "(size(self) > 2 && self.startsWith('[') && self.endsWith(']') && isIP(self.substring(1, size(self) - 1)) && ip(self.substring(1, size(self) - 1)).family() == 6) || " +
           `(self.matches(${celString(SERVER_DNS)}) && size(self) <= (self.endsWith('.') ? ${MAX_SUBDOMAIN + 1} : ${MAX_SUBDOMAIN}))`,
-        messageExpression: gotValue(
-          'must be a DNS name like "liberty-0.liberty.apps.svc" or an IP address (no scheme, port or path)',
-        ),
+        message: 'must be a DNS name like "liberty-0.liberty.apps.svc" or an IP address (no scheme, port or path)',
       },
     ],
   },
