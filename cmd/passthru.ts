@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 // The passthru command: serve | controller | validate. Wires the parts and owns shutdown order.
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { hostname, networkInterfaces } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { parseDuration } from '../src/api/duration.ts';
-import { parseFlags, parseHostPort, parseList, SERVE_FLAGS, usage, UsageError } from '../src/cli/flags.ts';
+import { CONTROLLER_FLAGS, parseFlags, parseHostPort, parseList, SERVE_FLAGS, usage, UsageError } from '../src/cli/flags.ts';
+import { Controller } from '../src/controller/controller.ts';
 import { translate } from '../src/controller/translate.ts';
 import { DataPlane } from '../src/dataplane.ts';
 import { FileSource, type FileSnapshot } from '../src/file/source.ts';
 import { runValidate } from '../src/file/validate-command.ts';
+import { KubeRest } from '../src/kube/rest.ts';
+import { KubeConfigError, loadKubeConfig } from '../src/kube/config.ts';
 import { createMetrics } from '../src/metrics/registry.ts';
 
 async function main(argv: string[]): Promise<number> {
@@ -19,8 +24,7 @@ async function main(argv: string[]): Promise<number> {
       if (rest.length === 0) throw new UsageError('passthru validate: give at least one file or folder');
       return runValidate(rest, process.stdout);
     case 'controller':
-      process.stderr.write('passthru controller: Kubernetes mode is not in this build yet; use passthru serve --config PATH\n');
-      return 2;
+      return controller(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -75,6 +79,96 @@ async function serve(argv: string[]): Promise<number> {
   });
   await source.close();
   await plane.shutdown();
+  return 0;
+}
+
+async function controller(argv: string[]): Promise<number> {
+  const { values: flags, positionals } = parseFlags('controller', CONTROLLER_FLAGS, argv, process.env);
+  if (positionals.length > 0) throw new UsageError(`passthru controller: unexpected argument "${positionals[0]}"`);
+  const duration = (flag: keyof typeof flags & string): number => {
+    const text = String(flags[flag]);
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) throw new UsageError(`--${flag}: expected a duration like "30s", got "${text}"`);
+    return ms;
+  };
+  const drainTimeoutMs = duration('drain-timeout');
+  const watchTimeoutMs = duration('watch-timeout');
+  const lease = {
+    leaseDurationMs: duration('leader-elect-lease-duration'),
+    renewDeadlineMs: duration('leader-elect-renew-deadline'),
+    retryPeriodMs: duration('leader-elect-retry-period'),
+  };
+  if (!(lease.retryPeriodMs < lease.renewDeadlineMs && lease.renewDeadlineMs < lease.leaseDurationMs)) {
+    throw new UsageError('--leader-elect-*: needs retry period < renew deadline < lease duration');
+  }
+  const listen = parseHostPort(flags.listen, 'listen');
+  const admin = parseHostPort(flags.admin, 'admin');
+  const adminToken = await readToken(flags['admin-token-file']);
+  const logger = pino({ level: flags['log-level'], base: { app: 'passthru' } });
+
+  let source;
+  try {
+    source = loadKubeConfig({ kubeconfig: flags.kubeconfig });
+  } catch (err) {
+    if (err instanceof KubeConfigError) {
+      logger.fatal({ code: err.code, err: err.message }, 'passthru cannot start');
+      process.stderr.write(`passthru controller: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  const rest = new KubeRest(source.config);
+  const metrics = createMetrics();
+  const plane = await DataPlane.start({
+    listen,
+    admin,
+    trustedProxies: parseList(flags['trusted-proxies']),
+    drainTimeoutMs,
+    accessLog: flags['access-log'],
+    viaName: flags['via-name'],
+    adminToken,
+    logger,
+    metrics,
+  });
+  // The pod name, unique per replica; the suffix keeps two processes on one host apart.
+  const identity = `${hostname()}_${randomUUID().slice(0, 8)}`;
+  const namespace = flags.namespace || undefined;
+  const ctl = new Controller({
+    rest,
+    plane,
+    logger,
+    namespace,
+    identity,
+    watchTimeoutMs,
+    addressPolicy: {
+      allowLoopback: flags['allow-loopback-servers'],
+      selfAddresses: Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)),
+      selfPorts: [plane.trafficAddress.port, plane.adminAddress.port],
+    },
+    leaderElection: flags['leader-elect']
+      ? { namespace: flags['leader-elect-namespace'] || namespace || source.namespace, name: flags['leader-elect-name'], ...lease }
+      : undefined,
+  });
+  logger.info(
+    { kubeconfig: source.from, server: rest.server, namespace: namespace ?? '(all)', identity, leaderElect: flags['leader-elect'] },
+    'controller starting',
+  );
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  // Not awaited before the signal: a SIGTERM while the caches are still syncing must work too.
+  ctl.start().then(
+    () => logger.info('controller ready'),
+    (err: unknown) => logger.error({ err }, 'controller failed to start'),
+  );
+  const signal = await stopped;
+  logger.info({ signal }, 'shutting down');
+  // Readiness goes false at once (shutdown's first step); watches stop and the lease is handed
+  // over while requests in flight drain.
+  const drained = plane.shutdown();
+  await ctl.stop();
+  await drained;
   return 0;
 }
 

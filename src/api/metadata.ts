@@ -1,6 +1,7 @@
 // `metadata` as both ReverseProxyTarget and Secret carry it. Only name and namespace
 // matter for routing; the API server's bookkeeping fields are kept for status and
-// conflict resolution; labels, annotations and the like are accepted and ignored.
+// conflict resolution; the `passthru.dev/` annotations are kept (an operator's durable
+// drain/disable); labels, other annotations and the like are accepted and ignored.
 
 import type { ObjectMeta } from './types.ts';
 import { Fields, type Issues, isObject, unknownFieldMessage } from './fields.ts';
@@ -48,7 +49,25 @@ export function validateMetadata(issues: Issues, raw: unknown): ObjectMeta | und
     const v = f.get(key);
     if (v !== undefined && !isObject(v)) f.error(key, `must be an object, got ${show(v)}`);
   }
+  const annotations = readAnnotations(f);
+  if (annotations !== undefined) meta.annotations = annotations;
   return issues.list.length === before ? meta : undefined;
+}
+
+/** Annotations passthru reads start with this; the others are not kept. */
+export const ANNOTATION_PREFIX = 'passthru.dev/';
+
+function readAnnotations(f: Fields): Record<string, string> | undefined {
+  const raw = f.get('annotations');
+  if (!isObject(raw)) return undefined;
+  const kept: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    // The API server only stores string values; a YAML `true` or `3` would be refused there.
+    if (typeof value !== 'string') {
+      f.issues.add(['metadata', 'annotations', key], `must be a string, got ${show(value)} (quote it in YAML)`);
+    } else if (key.startsWith(ANNOTATION_PREFIX)) kept[key] = value;
+  }
+  return Object.keys(kept).length > 0 ? kept : undefined;
 }
 
 /** Checks apiVersion/kind and rejects unknown top-level fields, as kubectl's strict mode does. */

@@ -20,7 +20,15 @@ export interface ObjectMeta {
   resourceVersion?: string;
   /** RFC 3339, as the API server writes it; decides which of two conflicting targets wins. */
   creationTimestamp?: string;
+  /**
+   * Only the `passthru.dev/` ones are kept (the rest, such as kubectl's last-applied copy of
+   * the whole object, are never read): `passthru.dev/drain` and `passthru.dev/disable`.
+   */
+  annotations?: Record<string, string>;
 }
+
+/** A server taken out of rotation by its operator rather than by health. */
+export type AdminState = 'draining' | 'disabled';
 
 export interface ServerSpec {
   host: string; // DNS name or IP literal (IPv6 without brackets)
@@ -31,6 +39,8 @@ export interface ServerSpec {
   routeDerived: boolean;
   weight: number; // 1..100, default 1
   backup: boolean;
+  /** Kubernetes mode: a terminating endpoint still serving its sessions drains. */
+  adminState?: AdminState;
 }
 
 export interface ServiceRef {

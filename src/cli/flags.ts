@@ -26,6 +26,22 @@ export const SERVE_FLAGS = {
   'via-name': { type: 'string', default: 'passthru', help: 'the name passthru gives itself in Via headers' },
 } as const satisfies Record<string, FlagSpec>;
 
+const { config: _config, ...SHARED_FLAGS } = SERVE_FLAGS;
+
+export const CONTROLLER_FLAGS = {
+  kubeconfig: { type: 'string', help: 'kubeconfig file (default: $KUBECONFIG, else the pod\'s service account, else ~/.kube/config)' },
+  namespace: { type: 'string', default: '', help: 'watch only this namespace (default: all namespaces)' },
+  ...SHARED_FLAGS,
+  'leader-elect': { type: 'boolean', help: 'only the replica holding a Lease writes status and events (all replicas serve traffic)' },
+  'leader-elect-namespace': { type: 'string', help: 'namespace of the Lease (default: --namespace, else the pod\'s own)' },
+  'leader-elect-name': { type: 'string', default: 'passthru-controller', help: 'name of the Lease' },
+  'leader-elect-lease-duration': { type: 'string', default: '15s', help: 'how long a Lease holds without renewal' },
+  'leader-elect-renew-deadline': { type: 'string', default: '10s', help: 'a leader that cannot renew within this steps down' },
+  'leader-elect-retry-period': { type: 'string', default: '2s', help: 'how often the Lease is renewed or tried' },
+  'allow-loopback-servers': { type: 'boolean', help: 'allow servers on loopback and link-local addresses (tests, sidecars)' },
+  'watch-timeout': { type: 'string', default: '5m', help: 'restart a watch that has been silent (not even a bookmark) this long' },
+} as const satisfies Record<string, FlagSpec>;
+
 export type FlagValues<F extends Record<string, FlagSpec>> = {
   [K in keyof F]: F[K]['type'] extends 'boolean' ? boolean : F[K] extends { default: string } ? string : string | undefined;
 };
@@ -93,9 +109,14 @@ export function usage(): string {
     '',
     'serve flags (each also read from PASSTHRU_<FLAG>, e.g. PASSTHRU_LISTEN):',
   ];
-  for (const [name, s] of Object.entries(SERVE_FLAGS)) {
-    const def = 'default' in s && s.default ? ` (default ${s.default})` : '';
-    lines.push(`  --${name.padEnd(18)} ${s.help}${def}`);
-  }
+  const list = (flags: Record<string, FlagSpec>): void => {
+    for (const [name, s] of Object.entries(flags)) {
+      const def = 'default' in s && s.default ? ` (default ${s.default})` : '';
+      lines.push(`  --${name.padEnd(28)} ${s.help}${def}`);
+    }
+  };
+  list(SERVE_FLAGS);
+  lines.push('', 'controller flags (and every serve flag but --config):');
+  list(Object.fromEntries(Object.entries(CONTROLLER_FLAGS).filter(([name]) => !(name in SHARED_FLAGS))));
   return lines.join('\n') + '\n';
 }

@@ -1,9 +1,12 @@
 // Pure translation: validated resources in, a routing config and one status per target out.
 // No I/O, no clock; output sorted so the same input always gives the same table. Shared by
 // `passthru serve` (files) and `passthru controller` (the API server).
-import type { ReverseProxyTarget, SecretObject, ServerSpec } from '../api/types.ts';
+import type { FieldError, ObjectMeta, ReverseProxyTarget, SecretObject, ServerSpec } from '../api/types.ts';
 import { targetKey } from '../api/types.ts';
 import { serverIdentity, type RoutingConfig, type ServerConfig, type TargetConfig } from '../routing/model.ts';
+import { adminStates, DISABLE_ANNOTATION, DRAIN_ANNOTATION } from './admin-state.ts';
+import { refusedAddress, type AddressPolicy } from './addresses.ts';
+import type { ServiceResolution } from './endpoints.ts';
 
 export type AcceptedReason = 'Valid' | 'Invalid' | 'Conflict' | 'SecretNotFound' | 'ServiceNotFound';
 
@@ -14,11 +17,21 @@ export interface TargetStatus {
   message: string;
 }
 
+/** A target the API server stored but validation refuses (the CRD schema cannot say everything). */
+export interface InvalidTarget {
+  metadata: Pick<ObjectMeta, 'namespace' | 'name'>;
+  errors: FieldError[];
+}
+
 export interface TranslateInput {
   targets: readonly ReverseProxyTarget[];
   secrets: readonly SecretObject[];
-  /** Kubernetes mode: the servers behind `spec.service`; undefined when it cannot be resolved. */
-  resolveService?: (target: ReverseProxyTarget) => ServerSpec[] | undefined;
+  /** Rejected with reason Invalid, naming each field and its problem. */
+  invalid?: readonly InvalidTarget[];
+  /** Kubernetes mode: the servers behind `spec.service` (see endpoints.ts). */
+  resolveService?: (target: ReverseProxyTarget) => ServiceResolution;
+  /** Kubernetes mode: loopback, link-local and our own ports are refused; serve mode: none. */
+  addressPolicy?: AddressPolicy;
 }
 
 export interface TranslateResult {
@@ -35,6 +48,10 @@ export function translate(input: TranslateInput): TranslateResult {
   const accepted: TargetConfig[] = [];
   const statuses: TargetStatus[] = [];
 
+  for (const bad of input.invalid ?? []) {
+    statuses.push({ id: targetKey(bad.metadata), accepted: false, reason: 'Invalid', message: bad.errors.map((e) => `${e.path}: ${e.message}`).join('; ') });
+  }
+
   for (const target of ordered) {
     const id = targetKey(target.metadata);
     const reject = (reason: AcceptedReason, message: string): void => {
@@ -46,15 +63,31 @@ export function translate(input: TranslateInput): TranslateResult {
       reject('SecretNotFound', secretProblem);
       continue;
     }
-    const servers = target.spec.servers ?? input.resolveService?.(target);
-    if (!servers) {
-      reject(
-        'ServiceNotFound',
-        input.resolveService
-          ? `Service "${target.spec.service?.name}" not found in namespace "${target.metadata.namespace}"`
-          : 'spec.service needs Kubernetes mode (passthru controller); list spec.servers when running passthru serve',
-      );
+    const notes: string[] = [];
+    let servers: ServerSpec[];
+    if (target.spec.servers) {
+      const refused = refusedServers(target.spec.servers, input.addressPolicy);
+      if (refused.length > 0) {
+        reject('Invalid', refused.join('; '));
+        continue;
+      }
+      servers = target.spec.servers;
+    } else if (!input.resolveService) {
+      reject('ServiceNotFound', 'spec.service needs Kubernetes mode (passthru controller); list spec.servers when running passthru serve');
       continue;
+    } else {
+      const resolved = input.resolveService(target);
+      if ('problem' in resolved) {
+        reject('ServiceNotFound', resolved.problem);
+        continue;
+      }
+      // One bad endpoint must not take the others down: it is left out and named.
+      servers = resolved.servers.filter((s) => {
+        const why = input.addressPolicy && refusedAddress(s.host, s.port, input.addressPolicy);
+        if (why) notes.push(`endpoint left out: ${why}`);
+        return !why;
+      });
+      if (servers.length === 0) notes.push(`Service "${target.spec.service?.name}" has no ready endpoints`);
     }
     const keys = claimKeys(target);
     const taken = keys.find((k) => claims.has(k.key));
@@ -63,8 +96,15 @@ export function translate(input: TranslateInput): TranslateResult {
       continue;
     }
     for (const k of keys) claims.set(k.key, id);
-    accepted.push(toTargetConfig(id, target, servers, connectorSecret(target, secrets)));
-    statuses.push({ id, accepted: true, reason: 'Valid', message: '' });
+    const admin = adminStates(target.metadata);
+    notes.push(...admin.notes);
+    for (const [route, state] of admin.byRoute) {
+      if (!servers.some((s) => s.route === route)) {
+        notes.push(`${state === 'disabled' ? DISABLE_ANNOTATION : DRAIN_ANNOTATION} names route "${route}", which no server of this target has`);
+      }
+    }
+    accepted.push(toTargetConfig(id, target, servers, connectorSecret(target, secrets), admin.byRoute));
+    statuses.push({ id, accepted: true, reason: 'Valid', message: notes.join('; ') });
   }
 
   accepted.sort((a, b) => compare(a.id, b.id));
@@ -72,7 +112,21 @@ export function translate(input: TranslateInput): TranslateResult {
   return { config: { targets: accepted }, statuses };
 }
 
-function toTargetConfig(id: string, target: ReverseProxyTarget, servers: ServerSpec[], secret: string | undefined): TargetConfig {
+function refusedServers(servers: readonly ServerSpec[], policy: AddressPolicy | undefined): string[] {
+  if (!policy) return [];
+  return servers.flatMap((s, i) => {
+    const why = refusedAddress(s.host, s.port, policy);
+    return why ? [`spec.servers[${i}].host: ${why}`] : [];
+  });
+}
+
+function toTargetConfig(
+  id: string,
+  target: ReverseProxyTarget,
+  servers: ServerSpec[],
+  secret: string | undefined,
+  admin: ReadonlyMap<string, 'draining' | 'disabled'>,
+): TargetConfig {
   const spec = target.spec;
   return {
     ...(secret === undefined ? {} : { connectorSecret: secret }),
@@ -80,16 +134,20 @@ function toTargetConfig(id: string, target: ReverseProxyTarget, servers: ServerS
     hosts: [...spec.hosts].sort(),
     contextRoots: [...spec.contextRoots].sort(),
     protocol: spec.protocol,
-    servers: servers.map(
-      (s): ServerConfig => ({
+    servers: servers.map((s): ServerConfig => {
+      const server: ServerConfig = {
         id: serverIdentity(spec.protocol, s.host, s.port),
         host: s.host,
         port: s.port,
         route: s.route,
         weight: s.weight,
         backup: s.backup,
-      }),
-    ),
+      };
+      // The operator's annotation wins over Kubernetes' own (a terminating endpoint drains).
+      const adminState = admin.get(s.route) ?? s.adminState;
+      if (adminState) server.adminState = adminState;
+      return server;
+    }),
     method: spec.loadBalancing.method,
     sticky: spec.stickySession,
     healthCheck: spec.healthCheck,

@@ -19,6 +19,7 @@ export interface ServerConfig {
   route: string;
   weight: number;
   backup: boolean;
+  adminState?: 'draining' | 'disabled'; // operator (passthru.dev/drain|disable) or a terminating endpoint
 }
 
 export interface TargetConfig {
