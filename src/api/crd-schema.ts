@@ -24,19 +24,20 @@
 // expectStatus ranges; header names in `set` (tokens, unique ignoring case); rewrite map keys;
 // connectorSecretRef only with connector: websphere; DNS names of Secrets and Services.
 //
-// Only in validate.ts: a derived route (hash of host:port) that collides with a written one;
-// IPv4-mapped IPv6 and zoned IPv6 server hosts, which Node accepts and the Kubernetes IP
-// library does not; no length limits on context roots, durations, expectStatus or map sizes
-// (the CRD has generous ones because CEL's cost estimate needs bounds).
+// Where they differ (test/fixtures/manifests/agreement-corpus.ts lists each case): only
+// validate.ts rejects a written route equal to another server's derived one (CEL has no
+// sha256); only the API server rejects IPv4-mapped and zoned IPv6 server hosts (Node's isIP
+// takes them, the Kubernetes IP library does not), bad label or annotation syntax, and
+// values past the limits CEL's cost estimate needs and validate.ts does not have (context
+// roots, durations, expectStatus, header and rewrite map sizes).
 
 import { stringify } from 'yaml';
 import { GROUP, KIND, VERSION } from './types.ts';
-import { SPEC_FIELDS } from './validate.ts';
+import { METHODS, PROTOCOLS, SPEC_DEFAULTS, SPEC_FIELDS } from './validate.ts';
 import { contextRoots, hosts, port, servers, service, uniqueServerAddresses } from './crd/servers.ts';
 import { headers, healthCheck, outlierDetection, retries, rewrite, stickySession, timeouts, tls } from './crd/policies.ts';
 import { status } from './crd/status.ts';
 import type { CustomResourceDefinition, PrinterColumn, Schema } from './crd/schema-types.ts';
-import { PROTOCOLS, METHODS, SPEC_DEFAULTS } from './validate.ts';
 
 export const PLURAL = 'reverseproxytargets';
 export const CRD_NAME = `${PLURAL}.${GROUP}`;
@@ -52,6 +53,7 @@ const specFields: Record<(typeof SPEC_FIELDS)[number], Schema> = {
   service,
   loadBalancing: {
     type: 'object',
+    description: 'How requests are spread over the servers.',
     default: {},
     properties: {
       method: {
@@ -74,6 +76,7 @@ const specFields: Record<(typeof SPEC_FIELDS)[number], Schema> = {
 
 const spec: Schema = {
   type: 'object',
+  description: 'What to route here and where to send it (API.md §1).',
   required: ['contextRoots'],
   properties: specFields,
   'x-kubernetes-validations': [

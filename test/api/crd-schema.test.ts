@@ -128,6 +128,11 @@ describe('the schema is structural', () => {
     }
   });
 
+  it('describes every spec field for kubectl explain', () => {
+    const undescribed = walk(spec, '.spec').filter(([p, s]) => !p.endsWith('[]') && !p.endsWith('{}') && !s.description);
+    expect(undescribed.map(([p]) => p)).toEqual([]);
+  });
+
   it('gives every array its items', () => {
     expect(nodes.filter(([, s]) => s.type === 'array' && !s.items).map(([p]) => p)).toEqual([]);
   });

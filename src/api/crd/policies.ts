@@ -137,10 +137,11 @@ const timeoutFields: Record<(typeof TIMEOUTS_FIELDS)[number], Schema> = {
   idle: duration('Idle pooled upstream connections close after this.', SPEC_DEFAULTS.timeouts.idleMs),
 };
 
-export const timeouts: Schema = { type: 'object', default: {}, properties: timeoutFields };
+export const timeouts: Schema = { type: 'object', description: 'Upstream timeouts.', default: {}, properties: timeoutFields };
 
 export const retries: Schema = {
   type: 'object',
+  description: 'Retries on other servers.',
   default: {},
   properties: {
     attempts: {
@@ -213,6 +214,7 @@ const headerFields: Record<(typeof HEADERS_FIELDS)[number], Schema> = {
 
 export const headers: Schema = {
   type: 'object',
+  description: 'Headers the proxy adds, sets and removes.',
   default: {},
   properties: headerFields,
   'x-kubernetes-validations': [
@@ -252,10 +254,16 @@ const rewriteFields: Record<(typeof REWRITE_FIELDS)[number], Schema> = {
   cookiePath: rewriteMap('ProxyPassReverseCookiePath: server path -> public path.'),
 };
 
-export const rewrite: Schema = { type: 'object', default: {}, properties: rewriteFields };
+export const rewrite: Schema = {
+  type: 'object',
+  description: 'Rewrites of paths, redirects and cookies (Apache ProxyPassReverse*).',
+  default: {},
+  properties: rewriteFields,
+};
 
 export const tls: Schema = {
   type: 'object',
+  description: 'TLS for the hosts.',
   required: ['secretName'],
   properties: { secretName: dnsSubdomain('A kubernetes.io/tls Secret in the same namespace, served for hosts.') },
 };
