@@ -4,6 +4,7 @@
 
 import type { FieldError } from './types.ts';
 import { formatDuration, parseDuration } from './duration.ts';
+import { MAX_DURATION_LENGTH, MAX_MAP_ENTRIES } from './limits.ts';
 import { formatPath, type PathSegment } from './field-path.ts';
 import { show } from './names.ts';
 
@@ -153,6 +154,10 @@ export class Fields {
   duration(key: string, fallbackMs: number): number {
     if (!this.has(key)) return fallbackMs;
     const v = this.obj[key];
+    if (typeof v === 'string' && v.length > MAX_DURATION_LENGTH) {
+      this.error(key, `must be a duration of at most ${MAX_DURATION_LENGTH} characters, got ${v.length}`);
+      return fallbackMs;
+    }
     const ms = typeof v === 'string' ? parseDuration(v) : undefined;
     if (ms === undefined) {
       this.error(key, `must be a duration like "5s" or "1m30s", got ${show(v)}`);
@@ -198,6 +203,11 @@ export class Fields {
     const out: Record<string, string> = {};
     const f = this.object(key, 'any');
     if (f === undefined) return out;
+    const size = Object.keys(f.obj).length;
+    if (size > MAX_MAP_ENTRIES) {
+      this.error(key, `must have at most ${MAX_MAP_ENTRIES} entries, got ${size}`);
+      return out;
+    }
     for (const [k, v] of Object.entries(f.obj)) {
       if (typeof v !== 'string') {
         f.error(k, `must be a string, got ${show(v)}${v === null ? '' : ' (quote it in YAML)'}`);

@@ -4,6 +4,7 @@ import type { HealthCheckSpec, OutlierDetectionSpec } from './types.ts';
 import type { Fields } from './fields.ts';
 import { formatDuration } from './duration.ts';
 import { show } from './names.ts';
+import { MAX_EXPECT_STATUS_LENGTH } from './limits.ts';
 
 export const HEALTH_FIELDS = ['path', 'interval', 'timeout', 'healthyThreshold', 'unhealthyThreshold', 'expectStatus'] as const;
 export const OUTLIER_FIELDS = ['consecutiveFailures', 'ejectionTime', 'maxEjectionPercent'] as const;
@@ -35,6 +36,10 @@ function readExpectStatus(f: Fields): Array<[number, number]> {
   const v = f.get('expectStatus');
   // `expectStatus: 200` arrives from YAML as a number; it means the obvious thing.
   const text = typeof v === 'number' ? String(v) : v;
+  if (typeof text === 'string' && text.length > MAX_EXPECT_STATUS_LENGTH) {
+    f.error('expectStatus', `must be at most ${MAX_EXPECT_STATUS_LENGTH} characters, got ${text.length}`);
+    return fallback;
+  }
   const ranges = typeof text === 'string' ? parseStatusRanges(text) : undefined;
   if (ranges === undefined) {
     f.error(

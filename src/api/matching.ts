@@ -3,6 +3,8 @@
 import type { Fields } from './fields.ts';
 import { checkRouteHost, show } from './names.ts';
 
+import { MAX_CONTEXT_ROOT_LENGTH } from './limits.ts';
+
 export const MAX_HOSTS = 16;
 export const MAX_CONTEXT_ROOTS = 16;
 
@@ -37,6 +39,7 @@ export function readHosts(spec: Fields): string[] {
 /** The reason a context root is unusable, or undefined. */
 export function checkContextRoot(s: string): string | undefined {
   if (!s.startsWith('/')) return `must start with "/", like "/app", got ${show(s)}`;
+  if (s.length > MAX_CONTEXT_ROOT_LENGTH) return `must be at most ${MAX_CONTEXT_ROOT_LENGTH} characters, got ${s.length}`;
   // eslint-disable-next-line no-control-regex
   if (/[\s\u0000-\u001f\u007f]/.test(s)) return `must not contain whitespace or control characters, got ${show(s)}`;
   // Request targets are ASCII on the wire; a raw non-ASCII root could never match one.

@@ -87,13 +87,24 @@ export function checkRouteHost(s: string): string | undefined {
   return undefined;
 }
 
+/**
+ * What Kubernetes' IP validation refuses and Node's isIP accepts: a zone ("fe80::1%eth0") is
+ * meaningless off the host that wrote it, and an IPv4-mapped address should be written as IPv4.
+ */
+function ipv6Problem(ip: string): { error: string } | undefined {
+  if (ip.includes('%')) return { error: `must not carry a zone ("%..."), got ${show(ip)}` };
+  if (/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip)) return { error: `must be written as the IPv4 address, not IPv4-mapped IPv6, got ${show(ip)}` };
+  return undefined;
+}
+
 /** A server address: DNS name or IP literal; IPv6 may come in brackets and is stored bare. */
 export function normaliseServerHost(raw: string): { host?: string; error?: string } {
   if (raw.startsWith('[') && raw.endsWith(']')) {
     const inner = raw.slice(1, -1);
-    if (isIP(inner) === 6) return { host: inner.toLowerCase() };
+    if (isIP(inner) === 6) return ipv6Problem(inner) ?? { host: inner.toLowerCase() };
     return { error: `must be an IPv6 address inside brackets, got ${show(raw)}` };
   }
+  if (isIP(raw) === 6) return ipv6Problem(raw) ?? { host: raw.toLowerCase() };
   if (isIP(raw) !== 0) return { host: raw.toLowerCase() };
   const s = raw.toLowerCase();
   const shape = hostShapeError(s);

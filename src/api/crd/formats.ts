@@ -40,7 +40,8 @@ export const SERVER_DNS = `^${LABEL_ANY_CASE}(\\.${LABEL_ANY_CASE})*\\.?$`;
 /** Go's time.ParseDuration grammar, which both parseDuration and CEL's duration() follow. */
 export const DURATION = '^[-+]?(0|(([0-9]+\\.?[0-9]*|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$';
 /** No Go-style duration that passthru accepts (at most 24h) needs more characters. */
-export const MAX_DURATION_LENGTH = 64;
+import { MAX_DURATION_LENGTH } from '../limits.ts';
+export { MAX_DURATION_LENGTH };
 
 export function dnsSubdomain(description: string): Schema {
   return {

@@ -20,9 +20,9 @@ import { celString, dnsSubdomain, duration, isDuration, re2 } from './formats.ts
 import type { Schema } from './schema-types.ts';
 
 /** validate.ts has no limit on these maps; CEL's cost estimate needs one. */
-export const MAX_MAP_ENTRIES = 64;
+import { MAX_EXPECT_STATUS_LENGTH, MAX_MAP_ENTRIES } from '../limits.ts';
+export { MAX_EXPECT_STATUS_LENGTH, MAX_MAP_ENTRIES };
 /** Likewise for expectStatus text: room for dozens of codes and ranges. */
-export const MAX_EXPECT_STATUS_LENGTH = 256;
 
 const stickyFields: Record<(typeof STICKY_FIELDS)[number], Schema> = {
   cookie: {

@@ -9,7 +9,8 @@ import { celString, dns1035Label, re2, ROUTE_HOST, SERVER_DNS } from './formats.
 import type { Schema } from './schema-types.ts';
 
 /** validate.ts has no limit; CEL's cost estimate needs one, and no real path comes near it. */
-export const MAX_CONTEXT_ROOT_LENGTH = 1024;
+import { MAX_CONTEXT_ROOT_LENGTH } from '../limits.ts';
+export { MAX_CONTEXT_ROOT_LENGTH };
 /** A DNS name of 253 characters plus its optional trailing dot; IP literals are shorter. */
 const MAX_SERVER_HOST_LENGTH = MAX_SUBDOMAIN + 1;
 const MAX_ROUTE_LENGTH = 64;
