@@ -40,6 +40,11 @@ export const ADMIN_ERRORS = {
   mediaType: { status: 415, code: 'PASSTHRU_ADMIN_MEDIA_TYPE', error: 'send no body, or Content-Type: application/json' },
   noTarget: { status: 404, code: 'PASSTHRU_ADMIN_NO_TARGET', error: 'no such target' },
   noServer: { status: 404, code: 'PASSTHRU_ADMIN_NO_SERVER', error: 'no server with this route in the target' },
+  configured: {
+    status: 409,
+    code: 'PASSTHRU_ADMIN_CONFIGURED',
+    error: 'this server is drained or disabled by the configuration (a passthru.dev/drain or passthru.dev/disable annotation, or a terminating endpoint): change it there',
+  },
 } as const satisfies Record<string, AdminError>;
 
 const PATH = /^\/api\/targets\/([^/]+)\/([^/]+)\/servers\/([^/]+)\/(drain|disable|enable)$/;
@@ -87,6 +92,9 @@ export function overrideHandler(deps: OverrideDeps): (req: IncomingMessage, res:
     if (type !== undefined && !/^application\/json\s*(;|$)/i.test(type)) return refuse(ADMIN_ERRORS.mediaType);
 
     if (deps.health.targetStates(what.targetId).length === 0) return refuse(ADMIN_ERRORS.noTarget);
+    // The configuration's state is durable and on every replica; an override here would be
+    // silently outranked, so say where to change it instead.
+    if (findServer(deps.status(), what)?.overrideSource === 'configuration') return refuse(ADMIN_ERRORS.configured);
     const state = deps.health.setOverride(what.targetId, what.route, ACTIONS[what.action]);
     if (!state) return refuse(ADMIN_ERRORS.noServer);
 

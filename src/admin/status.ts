@@ -14,6 +14,9 @@ export interface ServerStatus {
   state: ServerHealthState;
   /** The runtime override from the admin API, if any: it wins over health in `state`. */
   override: Override | null;
+  /** Where the override comes from: the configuration (a passthru.dev/drain or /disable
+   * annotation, a terminating endpoint) is durable and beats the admin API's. */
+  overrideSource: 'configuration' | 'admin' | null;
   since: string;
   inFlight: number;
   requests: number;
@@ -69,6 +72,7 @@ export function targetsStatus(table: RuntimeTable, statuses: readonly TargetStat
         backup: s.backup,
         state: s.state.state(now),
         override: s.state.override ?? null,
+        overrideSource: s.config.adminState ? 'configuration' : s.state.override ? 'admin' : null,
         since: new Date(s.state.since).toISOString(),
         inFlight: s.state.inFlight,
         requests: s.state.requests,

@@ -17,6 +17,10 @@ export interface HealthEvents {
 
 export class HealthRegistry {
   private states = new Map<string, ServerState>();
+  /** Drain/disable set through the admin API, by state key: kept apart so a config's adminState can win without erasing it. */
+  private readonly apiOverrides = new Map<string, Override>();
+  /** The configuration's adminState (annotations, terminating endpoints), by state key. */
+  private readonly adminStates = new Map<string, Override>();
   private byTarget = new Map<string, ServerState[]>();
   private readonly clock: Clock;
   private readonly checker: ActiveChecker;
@@ -52,15 +56,25 @@ export class HealthRegistry {
       for (const server of target.servers) {
         const key = stateKey(target.id, server.id);
         let state = this.states.get(key);
+        let fresh = false;
         if (!state || state.route !== server.route) {
           if (state) this.checker.unwatch(state);
           state = new ServerState(key, target.id, server.route, target.healthCheck, target.outlierDetection, now);
+          fresh = true;
+          this.apiOverrides.delete(key); // a new server (or route) starts without the old one's override
         } else {
           const hadCheck = state.check;
           state.configure(target.healthCheck, target.outlierDetection);
           // A changed check (path, interval) starts a fresh probe cycle with the new settings;
           // an unchanged one keeps its rhythm however often the configuration is rebuilt.
           if (!sameCheck(hadCheck, target.healthCheck)) this.checker.unwatch(state);
+        }
+        // Only a change of the configured adminState touches the override, so a reload keeps
+        // whatever the admin API (or anything else) set meanwhile.
+        if (fresh || server.adminState !== this.adminStates.get(key)) {
+          if (server.adminState) this.adminStates.set(key, server.adminState);
+          else this.adminStates.delete(key);
+          this.applyOverride(state, now);
         }
         next.set(key, state);
         group.push(state);
@@ -70,6 +84,11 @@ export class HealthRegistry {
       byTarget.set(target.id, group);
     }
     for (const [key, state] of this.states) if (!next.has(key)) this.checker.unwatch(state);
+    for (const key of [...this.apiOverrides.keys(), ...this.adminStates.keys()]) {
+      if (next.has(key)) continue;
+      this.apiOverrides.delete(key);
+      this.adminStates.delete(key);
+    }
     this.states = next;
     this.byTarget = byTarget;
   }
@@ -107,9 +126,18 @@ export class HealthRegistry {
   setOverride(targetId: string, route: string, override: Override | undefined): ServerState | undefined {
     const state = this.targetStates(targetId).find((s) => s.route === route);
     if (!state) return undefined;
-    state.override = override;
-    state.since = this.clock.now();
+    if (override) this.apiOverrides.set(state.key, override);
+    else this.apiOverrides.delete(state.key);
+    this.applyOverride(state, this.clock.now());
     return state;
+  }
+
+  /** The configuration's adminState wins (durable, every replica); else the admin API's. */
+  private applyOverride(state: ServerState, now: number): void {
+    const wanted = this.adminStates.get(state.key) ?? this.apiOverrides.get(state.key);
+    if (state.override === wanted) return;
+    state.override = wanted;
+    state.since = now;
   }
 
   probing(): number {

@@ -226,3 +226,21 @@ describe('GET /api/targets', () => {
     expect(other).toMatchObject({ id: 'ns/other', accepted: false, reason: 'Conflict', message: expect.stringContaining('claimed by ns/app'), servers: [] });
   });
 });
+
+describe('a server drained by the configuration', () => {
+  it('shows where its state comes from, and refuses admin overrides with 409 naming the annotation', async () => {
+    const c = await cluster();
+    const drained = c.config();
+    drained.servers[1] = { ...drained.servers[1]!, adminState: 'draining' };
+    c.plane.apply([drained]);
+    const b = (await view(c.admin.port)).targets[0]!.servers.find((s) => s.route === 'b')!;
+    expect([b.state, b.overrideSource]).toEqual(['draining', 'configuration']);
+    const r = await act(c, 'b', 'enable');
+    expect(r.status).toBe(409);
+    expect(r.json()).toMatchObject({ code: 'PASSTHRU_ADMIN_CONFIGURED' });
+    expect(await stateOf(c, 'b')).toBe('draining');
+    // The annotation goes away: the server is back to health-driven.
+    c.plane.apply([c.config()]);
+    expect(await stateOf(c, 'b')).toBe('healthy');
+  });
+});
