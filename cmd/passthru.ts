@@ -146,7 +146,13 @@ async function controller(argv: string[]): Promise<number> {
       selfPorts: [plane.trafficAddress.port, plane.adminAddress.port],
     },
     leaderElection: flags['leader-elect']
-      ? { namespace: flags['leader-elect-namespace'] || namespace || source.namespace, name: flags['leader-elect-name'], ...lease }
+      ? {
+          // In a cluster the Lease lives in the pod's own namespace, where its RBAC grants it
+          // (QUALITY.md: "its Lease"), whatever namespace it watches.
+          namespace: flags['leader-elect-namespace'] || (source.from === 'in-cluster' ? source.namespace : namespace || source.namespace),
+          name: flags['leader-elect-name'],
+          ...lease,
+        }
       : undefined,
   });
   logger.info(

@@ -33,7 +33,7 @@ export const CONTROLLER_FLAGS = {
   namespace: { type: 'string', default: '', help: 'watch only this namespace (default: all namespaces)' },
   ...SHARED_FLAGS,
   'leader-elect': { type: 'boolean', help: 'only the replica holding a Lease writes status and events (all replicas serve traffic)' },
-  'leader-elect-namespace': { type: 'string', help: 'namespace of the Lease (default: --namespace, else the pod\'s own)' },
+  'leader-elect-namespace': { type: 'string', help: 'namespace of the Lease (default: the pod\'s own in a cluster, else --namespace or the context\'s)' },
   'leader-elect-name': { type: 'string', default: 'passthru-controller', help: 'name of the Lease' },
   'leader-elect-lease-duration': { type: 'string', default: '15s', help: 'how long a Lease holds without renewal' },
   'leader-elect-renew-deadline': { type: 'string', default: '10s', help: 'a leader that cannot renew within this steps down' },
