@@ -33,9 +33,12 @@ const cases: Array<[ForwardedMode, boolean, 'IPv4' | 'IPv6', Expected]> = [
   ['forwarded', true, 'IPv6', { forwarded: 'for=6.6.6.6;proto=https, for="[::1]";proto=http;host="app.test:8080"' }],
   ['both', false, 'IPv4', { 'x-forwarded-for': '127.0.0.1', forwarded: 'for=127.0.0.1;proto=http;host="app.test:8080"' }],
   ['both', true, 'IPv6', { 'x-forwarded-for': '6.6.6.6, ::1', forwarded: 'for=6.6.6.6;proto=https, for="[::1]";proto=http;host="app.test:8080"' }],
+  ['both', true, 'IPv4', { 'x-forwarded-for': '6.6.6.6, 127.0.0.1', forwarded: 'for=6.6.6.6;proto=https, for=127.0.0.1;proto=http;host="app.test:8080"' }],
+  ['both', false, 'IPv6', { 'x-forwarded-for': '::1', 'x-forwarded-proto': 'http', forwarded: 'for="[::1]";proto=http;host="app.test:8080"' }],
   ['none', false, 'IPv4', { 'x-forwarded-for': undefined, 'x-forwarded-proto': undefined, forwarded: undefined }],
   ['none', true, 'IPv4', { 'x-forwarded-for': '6.6.6.6', forwarded: 'for=6.6.6.6;proto=https' }],
   ['none', false, 'IPv6', { 'x-forwarded-for': undefined, forwarded: undefined }],
+  ['none', true, 'IPv6', { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https', forwarded: 'for=6.6.6.6;proto=https' }],
 ];
 
 describe('headers.forwarded', () => {
