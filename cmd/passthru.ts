@@ -5,15 +5,15 @@ import { readFile } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { parseDuration } from '../src/api/duration.ts';
-import { CONTROLLER_FLAGS, parseFlags, parseHostPort, parseList, SERVE_FLAGS, usage, UsageError } from '../src/cli/flags.ts';
+import { CONTROLLER_FLAGS, parseFlags, parseHostPort, parseList, SERVE_FLAGS, usage, UsageError, type FlagValues } from '../src/cli/flags.ts';
 import { Controller } from '../src/controller/controller.ts';
 import { translate } from '../src/controller/translate.ts';
-import { DataPlane } from '../src/dataplane.ts';
+import { DataPlane, type DataPlaneOptions } from '../src/dataplane.ts';
 import { FileSource, type FileSnapshot } from '../src/file/source.ts';
 import { runValidate } from '../src/file/validate-command.ts';
 import { KubeRest } from '../src/kube/rest.ts';
 import { KubeConfigError, loadKubeConfig } from '../src/kube/config.ts';
-import { createMetrics } from '../src/metrics/registry.ts';
+import { createMetrics, type Metrics } from '../src/metrics/registry.ts';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -42,23 +42,8 @@ async function serve(argv: string[]): Promise<number> {
   if (!flags.config) throw new UsageError('passthru serve: --config PATH is required (or PASSTHRU_CONFIG)');
   const drainTimeoutMs = parseDuration(flags['drain-timeout']);
   if (drainTimeoutMs === undefined) throw new UsageError(`--drain-timeout: expected a duration like "30s", got "${flags['drain-timeout']}"`);
-  const listen = parseHostPort(flags.listen, 'listen');
-  const admin = parseHostPort(flags.admin, 'admin');
-
-  const adminToken = await readToken(flags['admin-token-file']);
-  const logger = pino({ level: flags['log-level'], base: { app: 'passthru' } });
-  const metrics = createMetrics();
-  const plane = await DataPlane.start({
-    listen,
-    admin,
-    trustedProxies: parseList(flags['trusted-proxies']),
-    drainTimeoutMs,
-    accessLog: flags['access-log'],
-    viaName: flags['via-name'],
-    adminToken,
-    logger,
-    metrics,
-  });
+  const { options, logger, metrics } = await planeSetup(flags, drainTimeoutMs);
+  const plane = await DataPlane.start(options);
 
   const apply = (snapshot: FileSnapshot): void => plane.apply(translate({ targets: snapshot.targets, secrets: snapshot.secrets }));
   const source = new FileSource({
@@ -101,10 +86,7 @@ async function controller(argv: string[]): Promise<number> {
   if (!(lease.retryPeriodMs < lease.renewDeadlineMs && lease.renewDeadlineMs < lease.leaseDurationMs)) {
     throw new UsageError('--leader-elect-*: needs retry period < renew deadline < lease duration');
   }
-  const listen = parseHostPort(flags.listen, 'listen');
-  const admin = parseHostPort(flags.admin, 'admin');
-  const adminToken = await readToken(flags['admin-token-file']);
-  const logger = pino({ level: flags['log-level'], base: { app: 'passthru' } });
+  const { options, logger } = await planeSetup(flags, drainTimeoutMs);
 
   let source;
   try {
@@ -118,18 +100,7 @@ async function controller(argv: string[]): Promise<number> {
     throw err;
   }
   const rest = new KubeRest(source.config);
-  const metrics = createMetrics();
-  const plane = await DataPlane.start({
-    listen,
-    admin,
-    trustedProxies: parseList(flags['trusted-proxies']),
-    drainTimeoutMs,
-    accessLog: flags['access-log'],
-    viaName: flags['via-name'],
-    adminToken,
-    logger,
-    metrics,
-  });
+  const plane = await DataPlane.start(options);
   // The pod name, unique per replica; the suffix keeps two processes on one host apart.
   const identity = `${hostname()}_${randomUUID().slice(0, 8)}`;
   const namespace = flags.namespace || undefined;
@@ -176,6 +147,30 @@ async function controller(argv: string[]): Promise<number> {
   await ctl.stop();
   await drained;
   return 0;
+}
+
+/** What both serve and controller make of the flags they share, before anything listens. */
+async function planeSetup(
+  flags: Pick<FlagValues<typeof SERVE_FLAGS>, 'listen' | 'admin' | 'admin-token-file' | 'log-level' | 'trusted-proxies' | 'access-log' | 'via-name'>,
+  drainTimeoutMs: number,
+): Promise<{ options: DataPlaneOptions; logger: Logger; metrics: Metrics }> {
+  const listen = parseHostPort(flags.listen, 'listen');
+  const admin = parseHostPort(flags.admin, 'admin');
+  const adminToken = await readToken(flags['admin-token-file']);
+  const logger = pino({ level: flags['log-level'], base: { app: 'passthru' } });
+  const metrics = createMetrics();
+  const options: DataPlaneOptions = {
+    listen,
+    admin,
+    trustedProxies: parseList(flags['trusted-proxies']),
+    drainTimeoutMs,
+    accessLog: flags['access-log'],
+    viaName: flags['via-name'],
+    adminToken,
+    logger,
+    metrics,
+  };
+  return { options, logger, metrics };
 }
 
 /** The admin token from --admin-token-file: the file's first line, trimmed. */
