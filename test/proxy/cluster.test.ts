@@ -192,6 +192,8 @@ describe('active health checks over real sockets', () => {
     const plane = await track(startPlane([target('ns/app', ['/app'], [{ port: a.port, route: 'a' }, { port: b.port, route: 'b' }], { healthCheck: check })]));
     await plane.waitForLog((l) => l['msg'] === 'server healthy' && l['server'] === 'b');
     expect(await bodies(plane, 4)).toEqual(Array(4).fill('b'));
+    // a must have failed a check while sick (its first probe may come after b's first pass).
+    await waitForSeen(a, 1);
     sick = false;
     await plane.waitForLog((l) => l['msg'] === 'server healthy' && l['server'] === 'a');
     expect(new Set(await bodies(plane, 4))).toEqual(new Set(['a', 'b']));
