@@ -24,6 +24,25 @@ export const PROXY_ERRORS = {
 
 export type ProxyErrorName = keyof typeof PROXY_ERRORS;
 
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  417: 'Expectation Failed',
+  431: 'Request Header Fields Too Large',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/** A proxy error as raw bytes, for a socket with no ServerResponse (CONNECT, upgrades); closes. */
+export function rawErrorResponse(error: ProxyError): string {
+  return (
+    `HTTP/1.1 ${error.status} ${REASONS[error.status] ?? 'Error'}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
+    `x-passthru-error: ${error.code}\r\ncontent-length: ${Buffer.byteLength(error.body)}\r\nconnection: close\r\n\r\n${error.body}`
+  );
+}
+
 /** Answers with a proxy error unless a response is already under way, in which case the
  * only honest thing left is to abort the connection. */
 export function sendError(res: ServerResponse, error: ProxyError, close = false): void {

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { PROXY_ERRORS, type ProxyError } from './errors.ts';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1 plus the de-facto Proxy-Connection and HTTP2-Settings). */
-const HOP_BY_HOP = [
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -14,7 +14,18 @@ const HOP_BY_HOP = [
   'transfer-encoding',
   'upgrade',
   'http2-settings',
-];
+]);
+
+/** The lower-cased header names a Connection header lists, or undefined when it has none. */
+export function connectionTokens(value: unknown): Set<string> | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  const names = new Set<string>();
+  for (const token of value.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name) names.add(name);
+  }
+  return names;
+}
 
 /**
  * Headers a Connection header may not strip. Without Host the request has no meaning; without
@@ -66,12 +77,7 @@ function onlyChunked(te: string): boolean {
 
 /** Removes hop-by-hop headers and every header the Connection header names, in place. */
 export function stripHopByHop(headers: IncomingHttpHeaders | Record<string, unknown>): void {
-  const connection = headers['connection'];
-  if (typeof connection === 'string') {
-    for (const token of connection.split(',')) {
-      const name = token.trim().toLowerCase();
-      if (name && !PROTECTED.has(name)) delete headers[name];
-    }
-  }
+  const named = connectionTokens(headers['connection']);
+  if (named) for (const name of named) if (!PROTECTED.has(name)) delete headers[name];
   for (const name of HOP_BY_HOP) delete headers[name];
 }

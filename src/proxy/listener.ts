@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Metrics } from '../metrics/registry.ts';
-import { PROXY_ERRORS } from './errors.ts';
+import { PROXY_ERRORS, rawErrorResponse } from './errors.ts';
 import { MAX_HEADER_FIELDS } from './hygiene.ts';
 import { isWebSocketUpgrade } from './upgrade.ts';
 import type { Duplex } from 'node:stream';
@@ -54,12 +54,8 @@ export function createTrafficServer(
   if (upgrade) server.on('upgrade', upgrade);
   // A reverse proxy never tunnels: CONNECT gets a 400 and the connection closes.
   server.on('connect', (_req: http.IncomingMessage, socket: Socket) => {
-    const { status, body, code } = PROXY_ERRORS.connect;
-    socket.end(
-      `HTTP/1.1 ${status} Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\nx-passthru-error: ${code}\r\n` +
-        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-    );
     socket.on('error', () => socket.destroy());
+    socket.end(rawErrorResponse(PROXY_ERRORS.connect));
   });
   return server;
 }

@@ -59,5 +59,5 @@ export function prepareRequest(req: IncomingMessage, target: TargetRuntime, ctx:
     });
   }
   applyHeaderRules(headers, target.rewrites.request);
-  return { ...origin, requestId, clientIp: ctx.clientIp };
+  return { scheme: origin.scheme, host: origin.host, requestId, clientIp: ctx.clientIp };
 }

@@ -2,9 +2,8 @@
 // ones (rewritten per the target's rules), and the body; a body that ends early aborts the
 // client connection so a cut response never looks complete.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connectionTokens, HOP_BY_HOP } from './hygiene.ts';
 import { rewriteResponseHeader, type ResponseContext, type TargetRewrites } from './rewrite.ts';
-
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
 export interface RelayOptions {
   /** "1.1 passthru", or undefined when headers.via is off. */
@@ -60,9 +59,4 @@ function applyRules(pairs: string[], remove: readonly string[], set: ReadonlyArr
   for (let i = 0; i < pairs.length; i += 2) if (!drop.has(pairs[i]!.toLowerCase())) out.push(pairs[i]!, pairs[i + 1]!);
   for (const [name, value] of set) out.push(name, value);
   return out;
-}
-
-function connectionTokens(value: string | undefined): Set<string> | undefined {
-  if (!value) return undefined;
-  return new Set(value.split(',').map((t) => t.trim().toLowerCase()));
 }

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { insertedCookie } from '../balancer/sticky.ts';
 import { methodLabel, NO_SERVER } from '../metrics/registry.ts';
 import { normalizeHost, pathOf } from '../routing/match.ts';
-import { PROXY_ERRORS, type ProxyError } from './errors.ts';
+import { PROXY_ERRORS, rawErrorResponse, type ProxyError } from './errors.ts';
 import { rejectReason } from './hygiene.ts';
 import { prepareRequest } from './prepare.ts';
 import { stripRoot } from './rewrite.ts';
@@ -104,7 +104,7 @@ export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, 
             const error = outcome.kind === 'connect-failed' ? PROXY_ERRORS.noServer : PROXY_ERRORS.upstreamFailed;
             close(error.status);
             // http-proxy-3 ends the socket right after this; the answer goes out first.
-            if (socket.writable) socket.write(rawResponse(error));
+            if (socket.writable) socket.write(rawErrorResponse(error));
             return;
           }
         }
@@ -114,14 +114,5 @@ export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, 
 }
 
 function answer(socket: Duplex, error: ProxyError): void {
-  socket.end(rawResponse(error));
+  socket.end(rawErrorResponse(error));
 }
-
-function rawResponse(error: ProxyError): string {
-  return (
-    `HTTP/1.1 ${error.status} ${REASONS[error.status] ?? 'Error'}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
-    `x-passthru-error: ${error.code}\r\ncontent-length: ${Buffer.byteLength(error.body)}\r\nconnection: close\r\n\r\n${error.body}`
-  );
-}
-
-const REASONS: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 431: 'Request Header Fields Too Large', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable' };

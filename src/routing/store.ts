@@ -2,7 +2,6 @@
 // request that has read `current()` keeps a consistent view for its whole life.
 export class Store<T> {
   private table: T;
-  private readonly listeners = new Set<(table: T) => void>();
 
   constructor(initial: T) {
     this.table = initial;
@@ -14,11 +13,5 @@ export class Store<T> {
 
   swap(next: T): void {
     this.table = next;
-    for (const listener of this.listeners) listener(next);
-  }
-
-  onSwap(listener: (table: T) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 }

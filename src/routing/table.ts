@@ -1,5 +1,5 @@
 // The immutable routing table: built whole from a RoutingConfig, never patched.
-import type { RoutingConfig, TargetConfig } from './model.ts';
+import type { TargetConfig } from './model.ts';
 import { rootMatches, wildcardSuffix } from './match.ts';
 
 export interface Route<T> {
@@ -90,5 +90,3 @@ function sortRoutes<T extends { config: TargetConfig }>(routes: Route<T>[]): voi
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
-
-export type { RoutingConfig };
