@@ -75,3 +75,6 @@ interface PodSpecLike {
 export function podSpec(deployment: K8sObject): PodSpecLike {
   return (deployment as unknown as { spec: { template: { spec: PodSpecLike } } }).spec.template.spec;
 }
+
+/** The kinds a default install renders, sorted: what both the render and the real install must hold. */
+export const DEFAULT_OBJECT_KINDS = ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'Service', 'ServiceAccount'];

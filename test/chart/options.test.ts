@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHART, HELM_SETUP_TIMEOUT, findOne, helmPath, parseObjects, podSpec, template } from './helm.ts';
+import { CHART, DEFAULT_OBJECT_KINDS, HELM_SETUP_TIMEOUT, findOne, helmPath, parseObjects, podSpec, template } from './helm.ts';
 import type { K8sObject } from './helm.ts';
 
 let bin: string;
@@ -16,17 +16,7 @@ const kinds = (objects: K8sObject[]) => objects.map((o) => o.kind).sort();
 
 describe('chart options', () => {
   it('renders the default object set', async () => {
-    expect(kinds(await render())).toEqual([
-      'ClusterRole',
-      'ClusterRoleBinding',
-      'Deployment',
-      'PodDisruptionBudget',
-      'Role',
-      'RoleBinding',
-      'Service',
-      'Service',
-      'ServiceAccount',
-    ]);
+    expect(kinds(await render())).toEqual(DEFAULT_OBJECT_KINDS);
   });
 
   it('sets PASSTHRU_NAMESPACE only when watchNamespace is set', async () => {

@@ -126,24 +126,7 @@ export function condition(status: RptStatus | undefined, type: string): NonNulla
   return status?.conditions?.find((c) => c.type === type);
 }
 
-/**
- * Polls until `check` returns a value (not undefined) or the deadline passes. For what has no
- * event to await: an object's status as the API server returns it, an answer from the proxy.
- */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { eventually } from '../helpers/eventually.ts';
 
 /** GET through the proxy with a Host header; never throws (0 means no answer). */
 export async function proxyGet(port: number, path: string, host = 'app.test'): Promise<{ status: number; body: string }> {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEPLOY } from '../../scripts/render-deploy.ts';
-import { CHART, HELM_SETUP_TIMEOUT, findOne, helmPath, parseObjects, template } from '../chart/helm.ts';
+import { CHART, DEFAULT_OBJECT_KINDS, HELM_SETUP_TIMEOUT, findOne, helmPath, parseObjects, template } from '../chart/helm.ts';
 import type { K8sObject } from '../chart/helm.ts';
 import { cluster, nameOf, newNamespace, ok, present, releaseObjects, suffix } from '../chart/kube.ts';
 import type { Cluster } from '../chart/kube.ts';
@@ -42,17 +42,7 @@ describe('the chart in a real API server', () => {
   it('installs with default values, every object accepted, and uninstalls without leftovers', async () => {
     const ns = await newNamespace(kube, 'chart-default');
     const objects = await installAndUninstall(`d${suffix()}`, ns, []);
-    expect(objects.map((o) => o.kind).sort()).toEqual([
-      'ClusterRole',
-      'ClusterRoleBinding',
-      'Deployment',
-      'PodDisruptionBudget',
-      'Role',
-      'RoleBinding',
-      'Service',
-      'Service',
-      'ServiceAccount',
-    ]);
+    expect(objects.map((o) => o.kind).sort()).toEqual(DEFAULT_OBJECT_KINDS);
   });
 
   it('installs every optional object but the ServiceMonitor, keeps a generated admin token across upgrades, and uninstalls', async () => {
