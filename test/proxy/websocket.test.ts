@@ -85,6 +85,18 @@ describe('WebSocket', () => {
     await closed;
   });
 
+  it('closes the server side when the client closes', async () => {
+    const server = http.createServer();
+    const wss = new WebSocketServer({ server });
+    const serverClosed = new Promise<void>((resolve) => wss.on('connection', (ws) => ws.on('close', () => resolve())));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    track(Promise.resolve({ close: () => closeServer(server) }));
+    const plane = await track(startPlane([target('ns/chat', ['/'], [{ port: (server.address() as AddressInfo).port }])]));
+    const { ws } = await connect(plane.port, '/');
+    ws.terminate(); // the client goes away without a closing handshake
+    await serverClosed;
+  });
+
   it('closes an idle WebSocket after timeouts.idle', async () => {
     const s1 = await track(echoServer('s1'));
     const plane = await track(startPlane([target('ns/chat', ['/'], [{ port: s1.port }], { timeouts: { connectMs: 1_000, responseMs: 5_000, idleMs: 300 } })]));
